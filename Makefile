@@ -3,24 +3,47 @@
 # outside the tree by kernel/build.
 
 CC      ?= cc
+CLANG   ?= clang
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wno-missing-field-initializers
+CPPFLAGS += -Iinclude -Itools -I$(B)
 BPFTOOL ?= bpftool
 B       := build
+ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
+TOOLS     := p2ptrace
+TOOL_BINS := $(addprefix $(B)/,$(TOOLS))
+COMMON    := $(B)/common.o $(B)/trace_fmt.o
+LIBS      := -lbpf -lelf -lz -lcap
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
 .PHONY: all kernel check demo clean
 .DELETE_ON_ERROR:
 
-all: $(LAB_BINS) $(UNIT_BINS)
+all: $(TOOL_BINS) $(LAB_BINS) $(UNIT_BINS)
+
+# One BPF object for every tool; its skeleton is generated, never edited.
+$(B)/p2pscope.bpf.o: bpf/p2pscope.bpf.c include/p2pscope.h vmlinux.h | $(B)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I. -c $< -o $@
+
+$(B)/p2pscope.skel.h: $(B)/p2pscope.bpf.o
+	$(BPFTOOL) gen skeleton $< name p2pscope_bpf >$@
+
+$(B)/%.o: tools/%.c tools/common.h tools/trace_fmt.h include/p2pscope.h | $(B)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/p2ptrace.o: $(B)/p2pscope.skel.h
+
+$(B)/p2ptrace: $(B)/p2ptrace.o $(COMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
 	$(CC) $(CFLAGS) -o $@ $<
 
-$(B)/unit/%: tests/unit/%.c | $(B)/unit
-	$(CC) $(CFLAGS) -o $@ $^
+# Unit tests link the shared helpers, never BPF.
+$(B)/unit/%: tests/unit/%.c $(COMMON) | $(B)/unit
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
 
 $(B) $(B)/unit:
 	mkdir -p $@
