@@ -1,0 +1,18 @@
+# lab: --cpu EPYC
+# Through an allowed host bridge the root-bus NVMe gets THRU_HOST_BRIDGE, and
+# p2ptrace shows its I/O as P2P, not as fallbacks.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../p2ptrace-lib.sh"
+lab_devices
+work=$(mktemp -d)
+size=65536
+C_BDF=$(nvme_bdf "$C")
+trace_start json -j
+"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$C_DISK" --size $size --expect ok
+sleep 0.3
+trace_stop json
+expect_eq "map THRU_HOST_BRIDGE to $C" \
+	"$(jcount json ".event == \"map\" and .client == \"$C_BDF\" and .map_type == \"THRU_HOST_BRIDGE\"")" 2
+expect_eq "P2P I/O to $C" \
+	"$(jcount json ".event == \"io\" and .map_type == \"THRU_HOST_BRIDGE\" and .result == \"ok\" and .bytes == $size")" 2
+expect_eq "fallbacks" "$(jcount json '.event == "fallback"')" 0
