@@ -99,6 +99,20 @@ struct {
 	__type(value, struct io_start);
 } inflight SEC(".maps");
 
+/* Userspace mappings holding memory, by struct pci_p2pdma_map pointer. */
+struct live_map {
+	__u64 len;
+	__u32 tgid;
+	char provider[P2P_NAME_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, P2P_MAX_MAPS);
+	__type(key, __u64);
+	__type(value, struct live_map);
+} live_maps SEC(".maps");
+
 /* kprobe variants: arguments saved at entry for the return probe */
 struct saved_args {
 	__u64 a0, a1, a2;
@@ -328,6 +342,48 @@ int BPF_PROG(fexit_free, struct gen_pool *pool, unsigned long addr, size_t size,
 	return 0;
 }
 
+/* The P2PDMA functions around genalloc, for kernels where it is notrace. */
+SEC("fexit/pci_alloc_p2pmem")
+int BPF_PROG(fexit_pci_alloc, struct pci_dev *pdev, size_t size, void *ret)
+{
+	if (ret)
+		on_mem(P2P_EV_ALLOC, pdev, size, 0, false);
+	return 0;
+}
+
+SEC("fentry/pci_free_p2pmem")
+int BPF_PROG(fentry_pci_free, struct pci_dev *pdev, void *addr, size_t size)
+{
+	on_mem(P2P_EV_FREE, pdev, size, 0, false);
+	return 0;
+}
+
+SEC("fexit/p2pmem_alloc_mmap")
+int BPF_PROG(fexit_sysfs_alloc, struct file *filp, struct kobject *kobj,
+	     void *attr, struct vm_area_struct *vma, int ret)
+{
+	struct pci_dev *pdev;
+
+	if (ret)
+		return 0;
+	pdev = (void *)kobj - bpf_core_field_offset(struct pci_dev, dev) -
+	       bpf_core_field_offset(struct device, kobj);
+	on_mem(P2P_EV_ALLOC, pdev, BPF_CORE_READ(vma, vm_end) - BPF_CORE_READ(vma, vm_start),
+	       0, false);
+	return 0;
+}
+
+/* userspace P2P pages come back one at a time through the pagemap */
+SEC("fentry/p2pdma_page_free")
+int BPF_PROG(fentry_page_free, struct page *page)
+{
+	struct pci_dev *pdev = pgmap_provider(BPF_CORE_READ(page, pgmap));
+
+	if (pdev)
+		on_mem(P2P_EV_FREE, pdev, 4096, 0, false);
+	return 0;
+}
+
 static __always_inline void save_args(__u64 a0, __u64 a1, __u64 a2)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -463,6 +519,68 @@ int BPF_PROG(fexit_sysfs_mmap, struct file *filp, struct kobject *kobj,
 	return 0;
 }
 
+/*
+ * Live mappings (our series only): the fault that allocated a map starts
+ * it, the close that drops its last reference ends it.
+ */
+SEC("fexit/pci_p2pdma_vma_fault")
+int BPF_PROG(fexit_vma_fault, struct vm_fault *vmf, vm_fault_t ret)
+{
+	struct pci_p2pdma_map *pmap = BPF_CORE_READ(vmf, vma, vm_private_data);
+	struct p2p_provider_stats *s;
+	struct p2p_pid_stats *ps;
+	struct live_map lm = {};
+	__u64 key = (__u64)pmap;
+
+	if (!pmap || !BPF_CORE_READ(pmap, kaddr) || bpf_map_lookup_elem(&live_maps, &key))
+		return 0;
+	lm.len = BPF_CORE_READ(pmap, len);
+	lm.tgid = bpf_get_current_pid_tgid() >> 32;
+	pci_name(lm.provider, BPF_CORE_READ(pmap, pdev));
+	if (bpf_map_update_elem(&live_maps, &key, &lm, BPF_NOEXIST))
+		return 0;
+	s = provider_stats(lm.provider);
+	if (s) {
+		__sync_fetch_and_add(&s->live_maps, 1);
+		__sync_fetch_and_add(&s->held_bytes, lm.len);
+	}
+	ps = current_pid_stats();
+	if (ps) {
+		__sync_fetch_and_add(&ps->live_maps, 1);
+		__sync_fetch_and_add(&ps->held_bytes, lm.len);
+	}
+	return 0;
+}
+
+SEC("fentry/pci_p2pdma_vma_close")
+int BPF_PROG(fentry_vma_close, struct vm_area_struct *vma)
+{
+	struct pci_p2pdma_map *pmap = BPF_CORE_READ(vma, vm_private_data);
+	struct p2p_provider_stats *s;
+	struct p2p_pid_stats *ps;
+	struct live_map *lm;
+	__u64 key = (__u64)pmap;
+
+	/* only the close that drops the last reference releases the map */
+	if (!pmap || BPF_CORE_READ(pmap, ref.refcount.refs.counter) != 1)
+		return 0;
+	lm = bpf_map_lookup_elem(&live_maps, &key);
+	if (!lm)
+		return 0;
+	s = bpf_map_lookup_elem(&providers, lm->provider);
+	if (s) {
+		__sync_fetch_and_add(&s->live_maps, -1);
+		__sync_fetch_and_add(&s->held_bytes, -(__s64)lm->len);
+	}
+	ps = bpf_map_lookup_elem(&pids, &lm->tgid);
+	if (ps) {
+		__sync_fetch_and_add(&ps->live_maps, -1);
+		__sync_fetch_and_add(&ps->held_bytes, -(__s64)lm->len);
+	}
+	bpf_map_delete_elem(&live_maps, &key);
+	return 0;
+}
+
 SEC("tp_btf/p2pdma_revoke")
 int BPF_PROG(tp_revoke, struct pci_dev *pdev, unsigned int nr_maps, size_t bytes)
 {
@@ -494,6 +612,11 @@ static __always_inline void on_map(struct pci_dev *provider, struct device *clie
 	pci_name(d.provider, provider);
 	dev_name(d.client, client);
 	d.map_type = type;
+	/*
+	 * The DMA mapping fails on NOT_SUPPORTED; 6.12's dma_map_sg_err does
+	 * not fire for -EREMOTEIO, so this is the refusal on stock kernels.
+	 */
+	d.refused = type == P2P_MAP_NOT_SUPPORTED;
 	bpf_map_update_elem(&decisions, &tid, &d, BPF_ANY);
 
 	s = provider_stats(d.provider);

@@ -72,6 +72,8 @@ struct p2p_provider_stats {
 	__u64 fallbacks;
 	__u64 read_bytes, write_bytes;
 	__u64 ios;
+	__s64 live_maps;	/* live userspace mappings holding memory */
+	__s64 held_bytes;	/* the memory they hold */
 };
 
 struct p2p_pair_key {
@@ -88,6 +90,8 @@ struct p2p_pair_stats {
 };
 
 struct p2p_pid_stats {
+	__s64 live_maps;	/* live mappings this process allocated */
+	__s64 held_bytes;
 	__u64 alloc_bytes;
 	__u64 faults;
 	__u64 read_bytes, write_bytes;
@@ -99,6 +103,7 @@ struct p2p_pid_stats {
 #define P2P_MAX_PAIRS		1024
 #define P2P_MAX_PIDS		4096
 #define P2P_MAX_INFLIGHT	8192
+#define P2P_MAX_MAPS		8192
 #define P2P_RINGBUF_BYTES	(1 << 20)
 
 #endif /* P2PSCOPE_H */

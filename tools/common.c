@@ -387,17 +387,21 @@ static const struct hook hooks[] = {
 		{ { "fexit_map_segment" }, "fexit_calc" },
 		{ { "fexit_update_state" } },
 		{ { "kp_map_segment", "krp_map_segment" } } } },
+	/* last: the P2PDMA entry points, for when genalloc cannot be traced */
 	{ "alloc", {
 		{ { "tp_alloc" } },
 		{ { "fexit_alloc" } },
-		{ { "kp_alloc", "krp_alloc" } } } },
+		{ { "kp_alloc", "krp_alloc" } },
+		{ { "fexit_pci_alloc", "fexit_sysfs_alloc" } } } },
 	{ "free", {
 		{ { "tp_free" } },
 		{ { "fexit_free" } },
-		{ { "kp_free", "krp_free" } } } },
+		{ { "kp_free", "krp_free" } },
+		{ { "fentry_page_free", "fentry_pci_free" } } } },
 	{ "vma-fault", { { { "tp_fault" } } } },
 	{ "vma-close", { { { "tp_close" } } } },
 	{ "sysfs-mmap", { { { "fexit_sysfs_mmap" } } } },
+	{ "live-maps", { { { "fexit_vma_fault", "fentry_vma_close" } } } },
 	{ "revoke", { { { "tp_revoke" } } } },
 	{ "refusal", {
 		{ { "tp_refused" } },
@@ -472,6 +476,10 @@ static bool target_exists(struct env *env, struct bpf_program *prog)
 	if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6))
 		return btf__find_by_name_kind(env->btf, target, BTF_KIND_FUNC) >= 0 &&
 		       symset_has(&env->ftrace, target);
+	/*
+	 * Kprobe events refuse functions ftrace cannot trace, unless the kernel
+	 * has CONFIG_KPROBE_EVENTS_ON_NOTRACE; lib/ (genalloc) is such code.
+	 */
 	if (!strncmp(sec, "kprobe/", 7) || !strncmp(sec, "kretprobe/", 10))
 		return symset_has(&env->kallsyms, target) && symset_has(&env->ftrace, target);
 	if (!strncmp(sec, "tracepoint/", 11)) {
