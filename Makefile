@@ -11,9 +11,10 @@ BPFTOOL ?= bpftool
 B       := build
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-TOOLS     := p2ptrace
+TOOLS     := p2ptrace p2ptop
 TOOL_BINS := $(addprefix $(B)/,$(TOOLS))
-COMMON    := $(B)/common.o $(B)/trace_fmt.o
+COMMON    := $(B)/common.o $(B)/trace_fmt.o $(B)/top_data.o
+CURSES    := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses)
 LIBS      := -lbpf -lelf -lz -lcap
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
@@ -30,13 +31,16 @@ $(B)/p2pscope.bpf.o: bpf/p2pscope.bpf.c include/p2pscope.h vmlinux.h | $(B)
 $(B)/p2pscope.skel.h: $(B)/p2pscope.bpf.o
 	$(BPFTOOL) gen skeleton $< name p2pscope_bpf >$@
 
-$(B)/%.o: tools/%.c tools/common.h tools/trace_fmt.h include/p2pscope.h | $(B)
+$(B)/%.o: tools/%.c tools/common.h tools/trace_fmt.h tools/top_data.h include/p2pscope.h | $(B)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/p2ptrace.o: $(B)/p2pscope.skel.h
+$(B)/p2ptrace.o $(B)/p2ptop.o: $(B)/p2pscope.skel.h
 
 $(B)/p2ptrace: $(B)/p2ptrace.o $(COMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/p2ptop: $(B)/p2ptop.o $(COMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(CURSES)
 
 $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
 	$(CC) $(CFLAGS) -o $@ $<

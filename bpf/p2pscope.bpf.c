@@ -271,7 +271,7 @@ static __always_inline void on_mem(__u8 type, struct pci_dev *pdev, __u64 bytes,
 {
 	struct p2p_provider_stats *s;
 	struct p2p_pid_stats *ps;
-	char name[P2P_NAME_LEN];
+	char name[P2P_NAME_LEN] = {};
 	struct p2p_event *e;
 
 	know_provider(pdev);
@@ -479,7 +479,7 @@ SEC("tp_btf/p2pdma_vma_fault")
 int BPF_PROG(tp_fault, struct pci_dev *pdev, unsigned long address, size_t len,
 	     bool allocated, vm_fault_t ret)
 {
-	char name[P2P_NAME_LEN];
+	char name[P2P_NAME_LEN] = {};
 	int result = 0;
 
 	/* VM_FAULT_NOPAGE (0x100) is success; VM_FAULT_SIGBUS is 0x2 */
@@ -496,7 +496,7 @@ SEC("tp_btf/p2pdma_vma_close")
 int BPF_PROG(tp_close, struct pci_dev *pdev, unsigned long start, size_t len,
 	     bool populated)
 {
-	char name[P2P_NAME_LEN];
+	char name[P2P_NAME_LEN] = {};
 
 	pci_name(name, pdev);
 	on_vma(P2P_EV_CLOSE, name, start, len, populated ? P2P_F_POPULATED : 0, 0);
@@ -508,7 +508,7 @@ SEC("fexit/p2pmem_alloc_mmap")
 int BPF_PROG(fexit_sysfs_mmap, struct file *filp, struct kobject *kobj,
 	     void *attr, struct vm_area_struct *vma, int ret)
 {
-	char name[P2P_NAME_LEN];
+	char name[P2P_NAME_LEN] = {};
 	const char *kname = BPF_CORE_READ(kobj, name);
 	__u64 start = BPF_CORE_READ(vma, vm_start);
 

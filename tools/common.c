@@ -13,6 +13,7 @@
 #include <sys/capability.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "common.h"
@@ -558,4 +559,31 @@ int hooks_select(struct bpf_object *obj, bool verbose, const char *prog)
 	}
 	btf__free(env.btf);
 	return missing;
+}
+
+int map_dump(int fd, void *keys, __u32 key_size, void *vals, __u32 val_size, __u32 max)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u64 in = 0, out = 0;
+	__u32 total = 0;
+	void *in_batch = NULL;
+
+	while (total < max) {
+		__u32 count = max - total;
+		int err = bpf_map_lookup_batch(fd, in_batch, &out,
+					       (char *)keys + (size_t)total * key_size,
+					       (char *)vals + (size_t)total * val_size,
+					       &count, &opts);
+
+		total += count;
+		if (err) {
+			/* ENOENT: the walk is over */
+			if (errno == ENOENT)
+				break;
+			return -errno;
+		}
+		in = out;
+		in_batch = &in;
+	}
+	return total;
 }

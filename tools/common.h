@@ -60,6 +60,12 @@ void json_str(FILE *f, const char *s);
  */
 void preflight(const char *prog);
 
+/*
+ * Read a whole hash map in batches into keys/vals (room for max entries);
+ * returns the number read or -errno.
+ */
+int map_dump(int fd, void *keys, __u32 key_size, void *vals, __u32 val_size, __u32 max);
+
 struct bpf_object;
 /*
  * Keep the best variant of every hook the running kernel has and switch

@@ -137,7 +137,7 @@ struct opts {
 	const char *bdf, *cdev, *disk, *expect;
 	size_t size;
 	off_t off;
-	int threads, iterations;
+	int threads, iterations, maps;
 };
 
 static int open_p2p(const struct opts *o)
@@ -517,6 +517,43 @@ static int cmd_hold(const struct opts *o)
 	return 0;
 }
 
+static volatile sig_atomic_t released;
+
+static void on_release(int sig)
+{
+	(void)sig;
+	released = 1;
+}
+
+/*
+ * occupy: hold MAPS mappings of SIZE bytes each, touched so that they own
+ * their memory; print "ready" and wait for SIGUSR1 or SIGTERM, then exit.
+ */
+static int cmd_occupy(const struct opts *o)
+{
+	int fd = open_p2p(o);
+	sigset_t mask, old;
+
+	signal(SIGUSR1, on_release);
+	signal(SIGTERM, on_release);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	for (int i = 0; i < o->maps; i++) {
+		char *p = map_p2p(fd, o->size), v = 1;
+
+		if (fetch_sigbus(p, &v, 1))
+			die("mapping %d of %zu bytes got SIGBUS", i, o->size);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (!released)
+		sigsuspend(&old);
+	printf("released %d mappings of %zu bytes\n", o->maps, o->size);
+	return 0;
+}
+
 /* denied: run as a non-root user, opening (or mapping) the char device must fail. */
 static int cmd_denied(const struct opts *o)
 {
@@ -551,6 +588,8 @@ static void usage(int code)
 		"  race   [--size B] [--threads N] [--iterations N]  (--cdev) concurrent\n"
 		"         first faults allocate once; available returns\n"
 		"  hold   [--size B]  (--cdev) print \"ready\", on SIGUSR1 expect SIGBUS\n"
+		"  occupy [--size B] [--maps N]  (--cdev) hold N touched mappings until\n"
+		"         SIGUSR1 or SIGTERM\n"
 		"  denied  (--cdev, as non-root) open or mmap is refused\n",
 		prog);
 	exit(code);
@@ -581,6 +620,7 @@ int main(int argc, char **argv)
 		{ "expect", required_argument, NULL, 'e' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "iterations", required_argument, NULL, 'i' },
+		{ "maps", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -592,9 +632,10 @@ int main(int argc, char **argv)
 		{ "copy", cmd_copy, 0 }, { "einval", cmd_einval, 0 },
 		{ "sigbus", cmd_sigbus, 1 }, { "zero", cmd_zero, 1 },
 		{ "race", cmd_race, 1 }, { "hold", cmd_hold, 1 },
-		{ "denied", cmd_denied, 1 },
+		{ "denied", cmd_denied, 1 }, { "occupy", cmd_occupy, 1 },
 	};
-	struct opts o = { .expect = "ok", .size = 1 << 20, .threads = 8, .iterations = 1000 };
+	struct opts o = { .expect = "ok", .size = 1 << 20, .threads = 8, .iterations = 1000,
+			  .maps = 1 };
 	const char *cmd;
 	int c;
 
@@ -614,6 +655,7 @@ int main(int argc, char **argv)
 		case 'e': o.expect = optarg; break;
 		case 't': o.threads = number(optarg, "thread count"); break;
 		case 'i': o.iterations = number(optarg, "iteration count"); break;
+		case 'm': o.maps = number(optarg, "mapping count"); break;
 		case 'h': usage(0);
 		default: usage(2);
 		}
