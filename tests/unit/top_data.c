@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/* p2ptop's model: rates, sorting, column fitting, NOT_SUPPORTED reasons. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "top_data.h"
+#include "unit.h"
+
+static char root[] = "/tmp/p2pscope-top.XXXXXX";
+static struct top_model m;
+
+static void put(const char *rel, const void *data, size_t len)
+{
+	char path[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = 0;
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	f = fopen(path, "w");
+	fwrite(data, 1, len, f);
+	fclose(f);
+}
+
+static void puts_file(const char *rel, const char *text)
+{
+	put(rel, text, strlen(text));
+}
+
+/* a PCI function at devices/PATH, linked from bus/pci/devices/BDF */
+static void pci(const char *path, const char *vendor, const char *device)
+{
+	char rel[512], target[512];
+	const char *bdf = strrchr(path, '/') + 1;
+
+	snprintf(rel, sizeof(rel), "devices/%s/vendor", path);
+	puts_file(rel, vendor);
+	snprintf(rel, sizeof(rel), "devices/%s/device", path);
+	puts_file(rel, device);
+	snprintf(rel, sizeof(rel), "%s/bus", root);
+	mkdir(rel, 0755);
+	snprintf(rel, sizeof(rel), "%s/bus/pci", root);
+	mkdir(rel, 0755);
+	snprintf(rel, sizeof(rel), "%s/bus/pci/devices", root);
+	mkdir(rel, 0755);
+	snprintf(target, sizeof(target), "../../../devices/%s", path);
+	snprintf(rel, sizeof(rel), "%s/bus/pci/devices/%s", root, bdf);
+	CHECK(symlink(target, rel) == 0);
+}
+
+/* config space with an ACS capability whose control register is ctrl */
+static void acs(const char *path, unsigned int ctrl)
+{
+	unsigned char cfg[4096] = { 0 };
+	char rel[512];
+
+	cfg[0x100] = 0x0d;			/* PCI_EXT_CAP_ID_ACS, version 1 */
+	cfg[0x102] = 0x01;
+	cfg[0x106] = ctrl & 0xff;
+	cfg[0x107] = ctrl >> 8;
+	snprintf(rel, sizeof(rel), "devices/%s/config", path);
+	put(rel, cfg, sizeof(cfg));
+}
+
+/*
+ * q35-like: host bridge 00:00.0; a root port 00:1c.0 with a switch
+ * (01:00.0 up, 02:00.0 and 02:01.0 down) holding NVMe 03:00.0 (provider)
+ * and 04:00.0; NVMe 00:04.0 on the root bus.
+ */
+static void topology(const char *host_device)
+{
+	CHECK(mkdtemp(root) != NULL);
+	setenv("P2PSCOPE_SYSFS", root, 1);
+	pci("pci0000:00/0000:00:00.0", "0x8086\n", host_device);
+	pci("pci0000:00/0000:00:1c.0", "0x8086\n", "0x29c9\n");
+	pci("pci0000:00/0000:00:1c.0/0000:01:00.0", "0x104c\n", "0x8232\n");
+	pci("pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0", "0x104c\n", "0x8233\n");
+	pci("pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:01.0", "0x104c\n", "0x8233\n");
+	pci("pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0", "0x1b36\n", "0x0010\n");
+	pci("pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:01.0/0000:04:00.0", "0x1b36\n", "0x0010\n");
+	pci("pci0000:00/0000:00:04.0", "0x1b36\n", "0x0010\n");
+	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/size", "16777216\n");
+	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/available", "15728640\n");
+	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/published", "1\n");
+	puts_file("cpuinfo-intel", "vendor_id\t: GenuineIntel\ncpu family\t: 6\n\n");
+	puts_file("cpuinfo-zen", "vendor_id\t: AuthenticAMD\ncpu family\t: 23\n\n");
+}
+
+static void cleanup(void)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", root);
+}
+
+static void test_reasons(void)
+{
+	char buf[128], path[600];
+
+	snprintf(path, sizeof(path), "%s/cpuinfo-intel", root);
+	setenv("P2PSCOPE_CPUINFO", path, 1);
+	CHECK_STR(p2p_reason("0000:03:00.0", "0000:00:04.0", buf, sizeof(buf)),
+		  "host bridge 8086:29c0 not on allowlist");
+	CHECK_STR(p2p_reason("0000:03:00.0", "0000:04:00.0", buf, sizeof(buf)),
+		  "same switch, no ACS redirect: should map");
+	CHECK_STR(p2p_reason("0000:03:00.0", "nvme-fabrics", buf, sizeof(buf)),
+		  "client nvme-fabrics is not a PCI device");
+
+	/* ACS P2P Request Redirect on a downstream port sends it upstream */
+	acs("pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:01.0", 0x0004);
+	CHECK_STR(p2p_reason("0000:03:00.0", "0000:04:00.0", buf, sizeof(buf)),
+		  "ACS redirect on 0000:02:01.0; host bridge 8086:29c0 not on allowlist");
+	/* ACS with only source validation is no redirect */
+	acs("pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:01.0", 0x0001);
+	CHECK_STR(p2p_reason("0000:03:00.0", "0000:04:00.0", buf, sizeof(buf)),
+		  "same switch, no ACS redirect: should map");
+
+	snprintf(path, sizeof(path), "%s/cpuinfo-zen", root);
+	setenv("P2PSCOPE_CPUINFO", path, 1);
+	CHECK_STR(p2p_reason("0000:03:00.0", "0000:00:04.0", buf, sizeof(buf)),
+		  "AMD Zen host bridge allowed");
+	snprintf(path, sizeof(path), "%s/cpuinfo-intel", root);
+	setenv("P2PSCOPE_CPUINFO", path, 1);
+
+	/* Skylake-E host bridges are on the allowlist */
+	puts_file("devices/pci0000:00/0000:00:00.0/device", "0x2020\n");
+	CHECK_STR(p2p_reason("0000:03:00.0", "0000:00:04.0", buf, sizeof(buf)),
+		  "host bridge 8086:2020 allowed");
+	puts_file("devices/pci0000:00/0000:00:00.0/device", "0x29c0\n");
+}
+
+static void test_rates(void)
+{
+	CHECK(top_rate(300, 100, 2.0) == 100.0);
+	CHECK(top_rate(100, 300, 2.0) == 0);	/* counters went back: a reset */
+	CHECK(top_rate(5, 0, 0) == 0);
+	/* beyond 32 bits nothing is truncated */
+	CHECK(top_rate(0x300000000ULL, 0x100000000ULL, 1.0) == (double)0x200000000ULL);
+}
+
+static void test_model(void)
+{
+	struct p2p_provider_stats s = { .allocs = 2, .alloc_bytes = 2 << 20, .live_maps = 2,
+					.held_bytes = 2 << 20 };
+	struct p2p_pid_stats ps = { .live_maps = 2, .held_bytes = 2 << 20, .comm = "holder" };
+
+	top_begin(&m, 0);
+	top_add_provider_stats(&m, "0000:03:00.0", &s);
+	top_add_provider_stats(&m, "0000:09:00.0", &s);	/* gone from sysfs */
+	top_add_pid_stats(&m, 1, &ps);
+	top_end(&m);
+	CHECK(m.nprov == 1);
+	CHECK(top_used(&m.prov[0]) == 1 << 20);
+	CHECK(m.nproc == 1);
+
+	/* the next interval: 2 s, one more alloc of 1 MiB and one free of 2 MiB */
+	s.allocs = 3;
+	s.alloc_bytes = 3 << 20;
+	s.frees = 1;
+	s.free_bytes = 2 << 20;
+	s.maps[P2P_MAP_NOT_SUPPORTED] = 8;
+	top_begin(&m, 2.0);
+	top_add_provider_stats(&m, "0000:03:00.0", &s);
+	top_end(&m);
+	CHECK(m.prov[0].alloc_s == 0.5);
+	CHECK(m.prov[0].maps_s[P2P_MAP_NOT_SUPPORTED] == 4.0);
+	/* sysfs says nothing changed, BPF says -1 MiB: flagged */
+	CHECK(m.prov[0].acct_mismatch);
+}
+
+static void test_fit(void)
+{
+	int cols[16], n, width = 0;
+
+	n = top_fit(VIEW_PROVIDERS, 80, cols);
+	for (int i = 0; i < n; i++)
+		width += top_columns[VIEW_PROVIDERS][cols[i]].width + (i ? 1 : 0);
+	CHECK(width <= 80);
+	CHECK(n >= 8);
+	CHECK(cols[0] == 0);			/* PROVIDER first */
+	for (int i = 1; i < n; i++)
+		CHECK(cols[i] > cols[i - 1]);	/* display order kept */
+	/* FALLBK/s outranks FAULT/s when space runs out */
+	{
+		bool fallbk = false, fault = false;
+
+		for (int i = 0; i < n; i++) {
+			fallbk |= cols[i] == 12;
+			fault |= cols[i] == 8;
+		}
+		CHECK(fallbk && !fault);
+	}
+	CHECK(top_fit(VIEW_PROVIDERS, 250, cols) == top_ncolumns(VIEW_PROVIDERS));
+	CHECK(top_fit(VIEW_PROVIDERS, 12, cols) == 1);
+}
+
+static void test_sort(void)
+{
+	char buf[64];
+
+	memset(&m, 0, sizeof(m));
+	m.nproc = 3;
+	m.proc[0] = (struct top_proc){ .pid = 10, .comm = "b" };
+	m.proc[0].now.held_bytes = 0x100000000LL;	/* 4 GiB: beyond int */
+	m.proc[1] = (struct top_proc){ .pid = 11, .comm = "a" };
+	m.proc[1].now.held_bytes = 1;
+	m.proc[2] = (struct top_proc){ .pid = 12, .comm = "c" };
+	m.proc[2].now.held_bytes = 0x200000001LL;
+	top_sort(&m, VIEW_PROCESSES, 2, false);
+	CHECK(m.proc[0].pid == 12 && m.proc[1].pid == 10 && m.proc[2].pid == 11);
+	top_sort(&m, VIEW_PROCESSES, 2, true);
+	CHECK(m.proc[0].pid == 11 && m.proc[2].pid == 12);
+	top_sort(&m, VIEW_PROCESSES, 1, false);		/* text ascends */
+	CHECK(m.proc[0].pid == 11 && m.proc[1].pid == 10);
+	top_cell(&m, VIEW_PROCESSES, 2, 2, buf, sizeof(buf));
+	CHECK_STR(buf, "8.0G");
+	human_bytes(1536, buf, sizeof(buf));
+	CHECK_STR(buf, "1.5K");
+	human_bytes(16 << 20, buf, sizeof(buf));
+	CHECK_STR(buf, "16M");
+	human_bytes(100, buf, sizeof(buf));
+	CHECK_STR(buf, "100");
+}
+
+int main(void)
+{
+	topology("0x29c0\n");
+	test_reasons();
+	test_rates();
+	test_model();
+	test_fit();
+	test_sort();
+	cleanup();
+	return unit_done("top_data");
+}

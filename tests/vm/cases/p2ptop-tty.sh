@@ -1,0 +1,69 @@
+# lab: --cpu qemu64
+# p2ptop's interactive screen, driven in tmux: header and rows are drawn, the
+# keys do what they say, and q and SIGTERM both leave a sane terminal.
+. "$(dirname "$0")/../lib.sh"
+lab_devices
+work=$(mktemp -d)
+tm() { tmux -L p2ptop -f /dev/null "$@"; }
+screen() { tm capture-pane -p -t top; }
+# wait_for TEXT: until the screen shows TEXT (10 s)
+wait_for() {
+	for _ in $(seq 100); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
+	screen
+	fail "the screen never showed '$1'"
+}
+# start: p2ptop in a 100x30 pane; the shell records its status and the tty mode
+start() {
+	rm -f "$work/rc" "$work/stty"
+	tm kill-server 2>/dev/null || true
+	tm new-session -d -s top -x 100 -y 30 \
+		"$bin/p2ptop; echo \$? >$work/rc; stty -a >$work/stty; sleep 60"
+	wait_for "p2ptop "
+	wait_for "$A_BDF"
+}
+# sane: p2ptop exited 0 and the terminal is back in cooked mode
+sane() {
+	for _ in $(seq 100); do [ -s "$work/stty" ] && break; sleep 0.1; done
+	expect_eq "$1: exit status" "$(cat "$work/rc" 2>/dev/null)" 0
+	grep -Eq '(^| )icanon( |$)' "$work/stty" && grep -Eq '(^| )echo( |$)' "$work/stty" ||
+		{ cat "$work/stty"; fail "$1: the terminal is left raw"; }
+	expect_eq "$1: alternate screen" "$(tm display -p -t top '#{alternate_on}')" 0
+}
+
+start
+screen | grep -q "PROVIDER .*USED" || { screen; fail "no provider table header"; }
+ok "header and provider row are drawn"
+wait_for "sort: USED"
+tm send-keys -t top s
+wait_for "sort: USE%"
+tm send-keys -t top '<'
+wait_for "sort: USED"
+ok "s and < change the sort column"
+tm send-keys -t top r
+wait_for "(reversed)"
+ok "r reverses the sort"
+tm send-keys -t top p
+wait_for "view: processes"
+screen | grep -q "PID .*COMM .*HELD" || { screen; fail "no process table"; }
+ok "p shows the process view"
+tm send-keys -t top c
+wait_for "view: pairs"
+screen | grep -q "PROVIDER .*CLIENT .*REASON" || { screen; fail "no pair table"; }
+ok "c shows the pair view"
+tm send-keys -t top '?'
+wait_for "this help"
+tm send-keys -t top x
+wait_for "view: pairs"
+ok "? shows help, any key closes it"
+tm resize-window -t top -x 70 -y 20 2>/dev/null || tm resize-pane -t top -x 70 -y 20
+tm send-keys -t top c
+wait_for "view: providers"
+screen | awk 'length > 70 { bad = 1 } END { exit bad }' || { screen; fail "lines wider than the resized window"; }
+ok "redrawn at 70 columns after a resize"
+tm send-keys -t top q
+sane "q"
+
+start
+kill -TERM "$(pgrep -x p2ptop)"
+sane "SIGTERM"
+tm kill-server
