@@ -60,3 +60,17 @@ expect_eq "sum of NOT_SUPPORTED rate x interval" "$(sum '.maps_per_s.NOT_SUPPORT
 expect_eq "sum of fallback rate x interval" "$(sum .fallback_per_s)" 2
 expect_eq "sum of alloc rate x interval" "$(sum .alloc_per_s)" $((maps + 2))
 expect_eq "sum of fault rate x interval" "$(sum .fault_per_s)" $((maps + 32))
+
+# cost at the default 1 s interval: well under 1% of a core (TCG included)
+"$bin/p2ptop" -j 1 >/dev/null &
+top=$!
+sleep 3
+t0=$(awk '{print $14 + $15}' "/proc/$top/stat")
+sleep 10
+t1=$(awk '{print $14 + $15}' "/proc/$top/stat")
+kill -INT $top
+wait $top
+hz=$(getconf CLK_TCK)
+echo "p2ptop used $((t1 - t0)) ticks of 1/$hz s in 10 s"
+[ $(((t1 - t0) * 100)) -lt $((hz * 10)) ] || fail "p2ptop used more than 1% of a core"
+ok "p2ptop costs $(((t1 - t0) * 1000 / hz / 10)) ms per second (< 1% of a core)"

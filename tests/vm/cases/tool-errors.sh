@@ -1,6 +1,6 @@
 # lab: --cpu qemu64
-# Bad input and unusable systems give one clear line and exit 2; no provider
-# is only a warning.
+# p2ptrace and p2ptop: bad input and unusable systems give one clear line and
+# exit 2; no provider is only a warning.
 . "$(dirname "$0")/../lib.sh"
 lab_devices
 err=$(mktemp)
@@ -26,12 +26,22 @@ expect_usage "bad duration" "bad duration" "$bin/p2ptrace" -D soon
 expect_usage "extra argument" "unexpected argument" "$bin/p2ptrace" extra
 expect_usage "not root" "need root" setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/p2ptrace"
 
-# no provider: a warning, and tracing goes on
+expect_usage "p2ptop: bad interval" "bad interval" "$bin/p2ptop" -b 0
+expect_usage "p2ptop: bad count" "bad count" "$bin/p2ptop" -b 1 many
+expect_usage "p2ptop: extra argument" "unexpected argument" "$bin/p2ptop" -b 1 2 3
+expect_usage "p2ptop: bad rows" "bad row count" "$bin/p2ptop" -r -1
+expect_usage "p2ptop: bad provider" "neither a PCI address" "$bin/p2ptop" -P nvme9
+expect_usage "p2ptop: not a provider" "has no P2P memory" "$bin/p2ptop" -P "$B"
+expect_usage "p2ptop: not root" "need root" setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/p2ptop" -b
+
+# no provider: a warning, and the tools go on
 echo "$A_BDF" >/sys/bus/pci/drivers/nvme/unbind
-rc=0
-"$bin/p2ptrace" -D 1 >/dev/null 2>"$err" || rc=$?
-cat "$err"
-expect_eq "exit status without a provider" $rc 0
-grep -q "warning: no P2PDMA provider" "$err" || fail "no warning without a provider"
-ok "warns when there is no provider"
+for tool in "p2ptrace -D 1" "p2ptop -b 1 1"; do
+	rc=0
+	$bin/$tool >"$err.out" 2>"$err" || rc=$?
+	cat "$err"
+	expect_eq "${tool%% *}: exit status without a provider" $rc 0
+	grep -q "warning: no P2PDMA provider" "$err" || fail "${tool%% *}: no warning without a provider"
+	ok "${tool%% *} warns when there is no provider"
+done
 echo "$A_BDF" >/sys/bus/pci/drivers/nvme/bind
