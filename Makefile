@@ -11,7 +11,7 @@ BPFTOOL ?= bpftool
 B       := build
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-TOOLS     := p2ptrace p2ptop
+TOOLS     := p2ptrace p2ptop p2pio
 TOOL_BINS := $(addprefix $(B)/,$(TOOLS))
 COMMON    := $(B)/common.o $(B)/trace_fmt.o $(B)/top_data.o
 CURSES    := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses)
@@ -41,6 +41,9 @@ $(B)/p2ptrace: $(B)/p2ptrace.o $(COMMON)
 
 $(B)/p2ptop: $(B)/p2ptop.o $(COMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(CURSES)
+
+$(B)/p2pio: $(B)/p2pio.o $(COMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) -luring -lpthread
 
 $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
 	$(CC) $(CFLAGS) -o $@ $<

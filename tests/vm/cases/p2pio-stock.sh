@@ -1,0 +1,11 @@
+# lab: --cpu qemu64 --kernel stock
+# On a kernel without our series p2pio finds no CMB mmap and uses the sysfs
+# p2pmem/allocate buffer, with the same verified copy and fallbacks.
+. "$(dirname "$0")/../lib.sh"
+lab_devices
+work=$(mktemp -d)
+"$bin/p2pio" -j -v -n 64 --verify "$B_DISK" "$C_DISK" >"$work/io.json" 2>"$work/err"
+cat "$work/err" "$work/io.json"
+grep -q "cannot be mapped (No such device): using sysfs" "$work/err" || fail "no word of the sysfs fallback"
+expect_eq "B -> C on stock" "$(jq -M -c '[.chunks, .p2p_ios, .fallbacks, .verified, .buffer]' "$work/io.json")" \
+	"[64,64,64,64,\"sysfs:$A_BDF\"]"
