@@ -60,11 +60,14 @@ $(B) $(B)/unit:
 kernel:
 	kernel/build
 
-# Regenerate the committed vmlinux.h from the lab kernel's BTF.
+# Regenerate the committed vmlinux.h from the lab kernel's BTF, only when
+# asked for by name: builds use the committed file.
+ifneq ($(filter vmlinux.h,$(MAKECMDGOALS)),)
+.PHONY: vmlinux.h
+endif
 vmlinux.h:
 	kdir=$$(kernel/build) && $(BPFTOOL) btf dump file $$kdir/vmlinux format c >$@.tmp
 	mv $@.tmp $@
-.PHONY: vmlinux.h
 
 check: all
 	tests/check

@@ -171,6 +171,7 @@ static void collect(struct p2pscope_bpf *skel, double secs)
 	for (int i = 0; i < n; i++)
 		if (!env.provider[0] || !strncmp(dump.pair_keys[i].provider, env.provider, P2P_NAME_LEN))
 			top_add_pair_stats(&model, &dump.pair_keys[i], &dump.pairs[i]);
+	top_scan_old_maps(&model);
 	top_end(&model);
 	if (env.provider[0]) {
 		int k = 0;
@@ -542,6 +543,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot load the BPF programs: %s\n", prog, strerror(-err));
 		goto out;
 	}
+	/* mappings from before now come from /proc: look before BPF does */
+	collect(skel, 0);
 	err = p2pscope_bpf__attach(skel);
 	if (err) {
 		fprintf(stderr, "%s: cannot attach the BPF programs: %s\n", prog, strerror(-err));

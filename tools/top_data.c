@@ -149,6 +149,132 @@ static bool proc_alive(__u32 pid)
 	return !access(path, F_OK);
 }
 
+/* The provider a VMA's file belongs to: /dev/nvmeN or a p2pmem/allocate. */
+static bool vma_provider(const char *file, const struct top_model *m, char *bdf)
+{
+	const char *p;
+
+	for (int i = 0; i < m->nprov; i++) {
+		char dev[P2P_NAME_LEN + 8];
+
+		snprintf(dev, sizeof(dev), "/dev/%s", m->prov[i].name);
+		if ((m->prov[i].name[0] && !strcmp(file, dev)) ||
+		    ((p = strstr(file, m->prov[i].bdf)) && strstr(p, "/p2pmem/allocate"))) {
+			memcpy(bdf, m->prov[i].bdf, P2P_NAME_LEN);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Calls fn for each populated P2P VMA of pid; returns false if pid is gone. */
+static bool scan_smaps(struct top_model *m, __u32 pid,
+		       void (*fn)(struct top_model *, __u32, __u64, __u64, const char *))
+{
+	char path[64], line[512], file[400], bdf[P2P_NAME_LEN];
+	unsigned long long start = 0, end = 0, rss;
+	bool ours = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/smaps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		file[0] = 0;
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %399s", &start, &end, file) >= 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			ours = file[0] && vma_provider(file, m, bdf);
+		} else if (ours && sscanf(line, "Rss: %llu kB", &rss) == 1) {
+			if (rss)
+				fn(m, pid, start, end - start, bdf);
+			ours = false;
+		}
+	}
+	fclose(f);
+	return true;
+}
+
+static void add_old(struct top_model *m, __u32 pid, __u64 start, __u64 len, const char *bdf)
+{
+	if (m->nold == TOP_MAX_OLD)
+		return;
+	m->old[m->nold] = (struct top_old_map){ pid, start, len };
+	memcpy(m->old[m->nold].bdf, bdf, P2P_NAME_LEN);
+	m->nold++;
+}
+
+static struct top_old_map *still;	/* the entry being confirmed */
+
+static void confirm_old(struct top_model *m, __u32 pid, __u64 start, __u64 len, const char *bdf)
+{
+	(void)m;
+	(void)bdf;
+	if (still && still->pid == pid && still->start == start && still->len == len)
+		still->len |= 1ULL << 63;	/* seen */
+}
+
+void top_scan_old_maps(struct top_model *m)
+{
+	int n = 0;
+
+	if (!m->scanned) {
+		struct dirent *de;
+		DIR *dir = opendir("/proc");
+
+		m->scanned = true;
+		while (dir && (de = readdir(dir)))
+			if (isdigit((unsigned char)de->d_name[0]))
+				scan_smaps(m, strtoul(de->d_name, NULL, 10), add_old);
+		if (dir)
+			closedir(dir);
+	} else {
+		for (int i = 0; i < m->nold; i++) {
+			still = &m->old[i];
+			scan_smaps(m, still->pid, confirm_old);
+			if (still->len >> 63) {
+				still->len &= ~(1ULL << 63);
+				m->old[n++] = *still;
+			}
+		}
+		still = NULL;
+		m->nold = n;
+	}
+	/* count them in, as BPF would have */
+	for (int i = 0; i < m->nold; i++) {
+		struct top_provider *p = find_provider(m, m->old[i].bdf);
+		struct top_proc *proc = NULL;
+
+		if (p) {
+			p->now.live_maps++;
+			p->now.held_bytes += m->old[i].len;
+		}
+		for (int k = 0; k < m->nproc; k++)
+			if (m->proc[k].pid == m->old[i].pid)
+				proc = &m->proc[k];
+		if (!proc && m->nproc < P2P_MAX_PIDS) {
+			char path[64];
+			FILE *f;
+
+			proc = &m->proc[m->nproc++];
+			memset(proc, 0, sizeof(*proc));
+			proc->pid = m->old[i].pid;
+			snprintf(path, sizeof(path), "/proc/%u/comm", proc->pid);
+			f = fopen(path, "r");
+			if (f) {
+				if (fgets(proc->comm, sizeof(proc->comm), f))
+					proc->comm[strcspn(proc->comm, "\n")] = 0;
+				fclose(f);
+			}
+		}
+		if (proc) {
+			proc->seen = true;
+			proc->now.live_maps++;
+			proc->now.held_bytes += m->old[i].len;
+		}
+	}
+}
+
 void top_end(struct top_model *m)
 {
 	double t = m->interval;

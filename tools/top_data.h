@@ -27,6 +27,15 @@ struct top_provider {
 	bool seen;
 };
 
+/* Mappings that existed before p2ptop started, found in /proc. */
+#define TOP_MAX_OLD 256
+
+struct top_old_map {
+	__u32 pid;
+	__u64 start, len;
+	char bdf[P2P_NAME_LEN];
+};
+
 struct top_proc {
 	__u32 pid;
 	char comm[P2P_COMM_LEN + 1];
@@ -51,7 +60,17 @@ struct top_model {
 	int npair;
 	__u64 drops;
 	double interval;			/* seconds the rates cover */
+	struct top_old_map old[TOP_MAX_OLD];
+	int nold;
+	bool scanned;
 };
+
+/*
+ * BPF sees mappings from their first fault on. Those made before p2ptop
+ * started are found once in /proc/PID/smaps (populated ones: Rss > 0) and
+ * followed there until they go away; call before top_end().
+ */
+void top_scan_old_maps(struct top_model *m);
 
 double top_rate(__u64 now, __u64 prev, double secs);
 

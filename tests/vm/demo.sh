@@ -1,41 +1,60 @@
-# Guest side of "make demo": the lab's P2PDMA devices, then real P2P copies
-# between the CMB and its peers, traced by p2ptrace.
+# Guest side of "make demo": a real P2P workload under p2ptop, p2ptrace and
+# perf, on the lab's NVMe devices.
 . "$(dirname "$0")/lib.sh"
 lab_devices
+work=$(mktemp -d)
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-echo "== P2PDMA providers (sysfs p2pmem)"
+say "The lab: NVMe $A ($A_BDF) has a 16 MiB CMB published as P2P memory"
 for d in /sys/bus/pci/devices/*/p2pmem; do
-	bdf=$(basename "$(dirname "$d")")
-	printf '  %s  size %s  available %s  published %s\n' "$bdf" \
-		"$(cat "$d/size")" "$(cat "$d/available")" "$(cat "$d/published")"
+	printf '  %s  size %s  available %s\n' "$(basename "$(dirname "$d")")" \
+		"$(cat "$d/size")" "$(cat "$d/available")"
 done
-echo "== NVMe controllers"
-for c in "$A" "$B" "$C"; do
-	printf '  %-6s %s serial %s\n' "$c" "$(nvme_bdf "$c")" "$(tr -d ' ' <"/sys/class/nvme/$c/serial")"
-done
+printf '  %s (%s) is under the same PCIe switch; %s (%s) is on the root bus\n' \
+	"$B" "$(nvme_bdf "$B")" "$C" "$(nvme_bdf "$C")"
 
-trace=$(mktemp)
-"$bin/p2ptrace" -e alloc,close,map,io,fallback >"$trace" 2>/dev/null &
+"$bin/p2ptrace" >"$work/trace.txt" 2>"$work/trace.err" &
 tracer=$!
-sleep 2
-echo
-echo "== 1 MiB of $A's CMB (mmap /dev/$A) <-> $B_DISK, under the same switch"
-"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 1048576 --expect ok
-echo
-echo "== the same with $C_DISK, on the root bus (the q35 host bridge is not allowed)"
-"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$C_DISK" --size 1048576 --expect refused
-sleep 0.5
+for _ in $(seq 300); do grep -q '^Tracing' "$work/trace.err" && break; sleep 0.1; done
+
+# one p2ptop report a second into each copy
+perf stat -a -e 'p2pdma:*' -o "$work/perf.txt" -- sh -c "
+	'$bin/p2pio' -D 3 -q 4 '$A_DISK' '$B_DISK' >'$work/peer.io' &
+	sleep 1; '$bin/p2ptop' -b -r 5 1 1 >'$work/peer.top' 2>&1; wait
+	'$bin/p2pio' -D 3 -q 4 '$B_DISK' '$C_DISK' >'$work/rootbus.io' &
+	sleep 1; '$bin/p2ptop' -b -r 5 1 1 >'$work/rootbus.top' 2>&1; wait
+	sleep 1"
 kill -INT $tracer
 wait $tracer
-echo
-echo "== p2ptrace -e alloc,close,map,io,fallback during the copies"
-cat "$trace"
-cat <<'TXT'
 
-What you saw: the CMB of the first NVMe is P2P memory. Mapped into the
-process and given to O_DIRECT, the peer under the same PCIe switch moved the
-bytes straight into and out of it (map type BUS: PCI bus addresses through
-the switch). The NVMe on the root bus would have to go through the host
-bridge, which this CPU model is not trusted for, so the kernel refused the
-mapping (NOSUP) and the I/O failed with EREMOTEIO: a fallback.
+say "p2pio: $A_DISK -> $B_DISK through $A's CMB (peer-to-peer through the switch)"
+cat "$work/peer.io"
+say "p2ptop -b, during that copy"
+cat "$work/peer.top"
+say "p2pio: $B_DISK -> $C_DISK through the CMB (root bus: the host bridge is not allowed)"
+cat "$work/rootbus.io"
+say "p2ptop -b, during that copy"
+cat "$work/rootbus.top"
+say "p2ptrace: the start of each copy"
+head -n 12 "$work/trace.txt"
+echo "  ..."
+grep -m 6 -E ' (map|fallback) .* NOSUP ' "$work/trace.txt"
+echo "  ..."
+tail -n 3 "$work/trace.txt"
+say "perf stat -a -e 'p2pdma:*' around both copies"
+grep p2pdma "$work/perf.txt"
+
+cat <<TXT
+
+What you are looking at: $A's controller memory buffer is mapped into p2pio
+and used as its O_DIRECT buffer. For the copy to $B, both NVMe devices sit
+under one PCIe switch, so the kernel maps the CMB with PCI bus addresses
+(map type BUS): the data goes drive to CMB to drive and never touches host
+RAM. For $C, on the root bus, the path would cross the host bridge, which
+this CPU model is not trusted for: the kernel refuses the mapping (NOSUP),
+the I/O fails with EREMOTEIO, and p2pio bounces each chunk through host
+memory (fallbacks). p2ptop shows the CMB in use, the decisions and fallbacks
+per second and why P2P was refused; p2ptrace shows every event; perf counts
+the same p2pdma trace events (each refused request is mapped twice: see
+docs/perf.md).
 TXT
