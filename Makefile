@@ -19,7 +19,7 @@ LIBS      := -lbpf -lelf -lz -lcap
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
-.PHONY: all kernel check demo clean
+.PHONY: all kernel check demo bench clean
 .DELETE_ON_ERROR:
 
 all: $(TOOL_BINS) $(LAB_BINS) $(UNIT_BINS)
@@ -74,6 +74,20 @@ check: all
 
 demo: all
 	tests/vm/run -- bash tests/vm/demo.sh
+
+# The overhead benchmark, in the lab; results also go to bench/results.txt.
+$(B)/baseline.bpf.o: bench/baseline.bpf.c vmlinux.h | $(B)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -c $< -o $@
+
+$(B)/baseline.skel.h: $(B)/baseline.bpf.o
+	$(BPFTOOL) gen skeleton $< name baseline_bpf >$@
+
+$(B)/baseline: bench/baseline.c $(B)/baseline.skel.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
+
+bench: all $(B)/baseline
+	{ echo "host: $$(nproc) cores, $$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)"; } >$(B)/bench-host.txt
+	tests/vm/run -- bash bench/run.sh | tee bench/results.txt
 
 clean:
 	rm -rf $(B)

@@ -255,6 +255,19 @@ static __always_inline struct p2p_event *event_for(__u8 type, __u64 id)
 	return e;
 }
 
+/*
+ * Wake the reader only once a batch is waiting: a wakeup per event costs
+ * more than the event. The tools poll every 100 ms in any case.
+ */
+static __always_inline void event_send(struct p2p_event *e)
+{
+	long flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= P2P_RINGBUF_BYTES / 8)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
 static __always_inline struct p2p_event *event_new(__u8 type)
 {
 	struct p2p_event *e = event_for(type, bpf_get_current_pid_tgid());
@@ -300,7 +313,7 @@ static __always_inline void on_mem(__u8 type, struct pci_dev *pdev, __u64 bytes,
 		e->avail = avail;
 		e->flags |= P2P_F_AVAIL;
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 }
 
 SEC("tp_btf/p2pdma_alloc")
@@ -472,7 +485,7 @@ static __always_inline void on_vma(__u8 type, const char *name, __u64 addr,
 	e->bytes = len;
 	e->flags = flags;
 	e->result = result;
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 }
 
 SEC("tp_btf/p2pdma_vma_fault")
@@ -591,7 +604,7 @@ int BPF_PROG(tp_revoke, struct pci_dev *pdev, unsigned int nr_maps, size_t bytes
 	pci_name(e->provider, pdev);
 	e->bytes = bytes;
 	e->addr = nr_maps;
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 	return 0;
 }
 
@@ -603,7 +616,7 @@ static __always_inline void on_map(struct pci_dev *provider, struct device *clie
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct p2p_provider_stats *s;
 	struct p2p_pair_stats *pair;
-	struct decision d = {};
+	struct decision d = {}, *dp;
 	struct p2p_event *e;
 
 	if (type < 0 || type >= P2P_MAP_NR)
@@ -617,7 +630,12 @@ static __always_inline void on_map(struct pci_dev *provider, struct device *clie
 	 * not fire for -EREMOTEIO, so this is the refusal on stock kernels.
 	 */
 	d.refused = type == P2P_MAP_NOT_SUPPORTED;
-	bpf_map_update_elem(&decisions, &tid, &d, BPF_ANY);
+	/* overwrite in place: an update of an LRU hash allocates */
+	dp = bpf_map_lookup_elem(&decisions, &tid);
+	if (dp)
+		*dp = d;
+	else
+		bpf_map_update_elem(&decisions, &tid, &d, BPF_ANY);
 
 	s = provider_stats(d.provider);
 	if (s)
@@ -634,7 +652,7 @@ static __always_inline void on_map(struct pci_dev *provider, struct device *clie
 	__builtin_memcpy(e->client, d.client, P2P_NAME_LEN);
 	e->map_type = type;
 	e->flags = flags;
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 }
 
 SEC("tp_btf/p2pdma_map_type")
@@ -875,6 +893,6 @@ int tp_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
 	e->result = ctx->error;
 	e->lat_ns = fst.ts ? e->ts_ns - fst.ts : 0;
 	e->flags = (fst.write ? P2P_F_WRITE : 0) | (fst.mapknown ? P2P_F_MAPKNOWN : 0);
-	bpf_ringbuf_submit(e, 0);
+	event_send(e);
 	return 0;
 }

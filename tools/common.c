@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <sys/capability.h>
@@ -48,7 +49,62 @@ static bool is_bdf(const char *s)
 	       sscanf(s, "%4x:%2x:%2x.%1x%c", &d, &b, &s2, &f, &end) == 4;
 }
 
+/*
+ * Tools name every event: remember lookups for a second, so a busy trace
+ * does not walk sysfs per event, and a rebind is still noticed.
+ */
+#define NAME_CACHE 32
+
+struct name_cache {
+	char key[32], val[32];
+	bool found;
+	time_t when;
+};
+
+static bool cache_get(struct name_cache *c, const char *key, char *buf, size_t len,
+		      const char **ret)
+{
+	time_t now = time(NULL);
+
+	for (int i = 0; i < NAME_CACHE; i++) {
+		if (c[i].when && now - c[i].when < 1 && !strcmp(c[i].key, key)) {
+			*ret = NULL;
+			if (c[i].found) {
+				snprintf(buf, len, "%s", c[i].val);
+				*ret = buf;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+static void cache_put(struct name_cache *c, const char *key, const char *val)
+{
+	static unsigned int next;
+	struct name_cache *e = &c[next++ % NAME_CACHE];
+
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	snprintf(e->val, sizeof(e->val), "%s", val ? val : "");
+	e->found = val != NULL;
+	e->when = time(NULL);
+}
+
+static const char *pci_nvme_lookup(const char *bdf, char *buf, size_t len);
+
 const char *pci_nvme_name(const char *bdf, char *buf, size_t len)
+{
+	static struct name_cache cache[NAME_CACHE];
+	const char *ret;
+
+	if (cache_get(cache, bdf, buf, len, &ret))
+		return ret;
+	ret = pci_nvme_lookup(bdf, buf, len);
+	cache_put(cache, bdf, ret);
+	return ret;
+}
+
+static const char *pci_nvme_lookup(const char *bdf, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -127,17 +183,24 @@ int count_providers(void)
 
 const char *disk_name(__u32 kdev, char *buf, size_t len)
 {
-	char path[PATH_MAX], link[PATH_MAX];
+	static struct name_cache cache[NAME_CACHE];
+	char path[PATH_MAX], link[PATH_MAX], key[32];
+	const char *ret;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/dev/block/%u:%u", sysfs_root(),
-		 kdev >> 20, kdev & ((1U << 20) - 1));
+	snprintf(key, sizeof(key), "%u:%u", kdev >> 20, kdev & ((1U << 20) - 1));
+	if (cache_get(cache, key, buf, len, &ret))
+		return ret;
+	snprintf(path, sizeof(path), "%s/dev/block/%s", sysfs_root(), key);
 	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return NULL;
-	link[n] = 0;
-	snprintf(buf, len, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
-	return buf;
+	ret = NULL;
+	if (n > 0) {
+		link[n] = 0;
+		snprintf(buf, len, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+		ret = buf;
+	}
+	cache_put(cache, key, ret);
+	return ret;
 }
 
 __u32 resolve_disk(const char *name)
