@@ -28,16 +28,23 @@ ratio() { echo "scale=4; $1 / $2" | bc; }
 mean() { echo "$@" | tr ' ' '\n' | awk '{ s += $1 } END { printf "%.3f", s / NR }'; }
 
 echo
-echo "1. Tracing overhead: p2pio $A_DISK -> $B_DISK (P2P), ${secs}s runs, $rounds interleaved rounds"
+echo "1. Tracing overhead: p2pio $A_DISK -> $B_DISK (P2P), ${secs}s runs, $rounds rounds, order rotated"
 none=(); trace=(); topv=()
-for r in $(seq "$rounds"); do
-	none+=("$(mbps "$A_DISK" "$B_DISK")")
+run_none() { none+=("$(mbps "$A_DISK" "$B_DISK")"); }
+run_trace() {
 	start_tool trace "$bin/p2ptrace" -j
 	trace+=("$(mbps "$A_DISK" "$B_DISK")")
 	stop_tool trace
+}
+run_top() {
 	start_tool top "$bin/p2ptop" -j 1
 	topv+=("$(mbps "$A_DISK" "$B_DISK")")
 	stop_tool top
+}
+# the order rotates each round, so no configuration always goes first
+orders=("run_none run_trace run_top" "run_trace run_top run_none" "run_top run_none run_trace")
+for r in $(seq "$rounds"); do
+	for f in ${orders[$(((r - 1) % 3))]}; do $f; done
 done
 n=$(mean "${none[@]}"); t=$(mean "${trace[@]}"); p=$(mean "${topv[@]}")
 printf '   untraced %s MB/s (%s)\n   p2ptrace %s MB/s (%s)\n   p2ptop   %s MB/s (%s)\n' \

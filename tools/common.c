@@ -154,6 +154,14 @@ const char *resolve_pci(const char *name, char *buf, size_t len)
 	return buf;
 }
 
+void provider_arg(const char *prog, const char *arg, char *bdf, size_t len)
+{
+	if (!resolve_pci(arg, bdf, len))
+		die_usage(prog, "'%s' is neither a PCI address nor an nvme controller", arg);
+	if (!pci_is_provider(bdf))
+		die_usage(prog, "%s (%s) has no P2P memory (no p2pmem in sysfs)", arg, bdf);
+}
+
 bool pci_is_provider(const char *bdf)
 {
 	char path[PATH_MAX];
@@ -428,6 +436,21 @@ void preflight(const char *prog)
 	if (!count_providers())
 		fprintf(stderr, "%s: warning: no P2PDMA provider (no %s/bus/pci/devices/*/p2pmem); "
 			"tracing anyway\n", prog, sysfs_root());
+}
+
+static bool libbpf_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level != LIBBPF_WARN && !libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void libbpf_messages(bool verbose)
+{
+	libbpf_verbose = verbose;
+	libbpf_set_print(libbpf_print);
 }
 
 /* ---- hook selection ---- */

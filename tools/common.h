@@ -32,6 +32,9 @@ __u32 resolve_disk(const char *name);
 /* how to show a PCI device: its nvme name if it has one, else the BDF */
 const char *show_pci(const char *bdf, char *buf, size_t len);
 
+/* -P PROVIDER: a BDF or nvme name that has P2P memory, or exit 2 */
+void provider_arg(const char *prog, const char *arg, char *bdf, size_t len);
+
 /* ---- values ---- */
 
 const char *event_name(int type);
@@ -65,6 +68,9 @@ void preflight(const char *prog);
  * returns the number read or -errno.
  */
 int map_dump(int fd, void *keys, __u32 key_size, void *vals, __u32 val_size, __u32 max);
+
+/* libbpf's own messages: warnings always, the rest only when verbose */
+void libbpf_messages(bool verbose);
 
 struct bpf_object;
 /*

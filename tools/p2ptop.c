@@ -81,11 +81,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.rows = v;
 		break;
 	case 'P':
-		if (!resolve_pci(arg, env.provider, sizeof(env.provider)))
-			die_usage(prog, "'%s' is neither a PCI address nor an nvme controller", arg);
-		if (!pci_is_provider(env.provider))
-			die_usage(prog, "%s (%s) has no P2P memory (no p2pmem in sysfs)",
-				  arg, env.provider);
+		provider_arg(prog, arg, env.provider, sizeof(env.provider));
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
@@ -107,13 +103,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level != LIBBPF_WARN && !env.verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
 }
 
 static void on_signal(int sig)
@@ -527,7 +516,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (!isatty(STDOUT_FILENO) || env.json)
 		env.batch = true;
-	libbpf_set_print(libbpf_print);
+	libbpf_messages(env.verbose);
 	preflight(prog);
 
 	skel = p2pscope_bpf__open();

@@ -78,11 +78,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			die_usage(prog, "'%s' is not a block device", arg);
 		break;
 	case 'P':
-		if (!resolve_pci(arg, opts.provider, sizeof(opts.provider)))
-			die_usage(prog, "'%s' is neither a PCI address nor an nvme controller", arg);
-		if (!pci_is_provider(opts.provider))
-			die_usage(prog, "%s (%s) has no P2P memory (no p2pmem in sysfs)",
-				  arg, opts.provider);
+		provider_arg(prog, arg, opts.provider, sizeof(opts.provider));
 		break;
 	case 'e':
 		mask = events_parse(arg);
@@ -117,15 +113,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	if (level == LIBBPF_INFO && !verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -154,7 +141,7 @@ int main(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, ARGP_NO_HELP, NULL, NULL))
 		return EXIT_USAGE;
-	libbpf_set_print(libbpf_print);
+	libbpf_messages(verbose);
 	preflight(prog);
 
 	skel = p2pscope_bpf__open();

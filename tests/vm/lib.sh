@@ -36,7 +36,8 @@ nvme_disk() {
 # The lab's devices, by role.
 lab_devices() {
 	A=$(nvme_ctrl p2p0); B=$(nvme_ctrl p2p1); C=$(nvme_ctrl p2p2)
-	A_BDF=$(nvme_bdf "$A"); B_DISK=$(nvme_disk "$B"); C_DISK=$(nvme_disk "$C")
+	A_BDF=$(nvme_bdf "$A"); B_BDF=$(nvme_bdf "$B"); C_BDF=$(nvme_bdf "$C")
+	B_DISK=$(nvme_disk "$B"); C_DISK=$(nvme_disk "$C")
 	A_DISK=$(nvme_disk "$A")
 	P2PMEM=/sys/bus/pci/devices/$A_BDF/p2pmem
 }

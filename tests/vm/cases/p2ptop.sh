@@ -9,7 +9,6 @@ work=$(mktemp -d)
 maps=3
 size=1048576
 held=$((maps * size))
-C_BDF=$(nvme_bdf "$C")
 
 "$bin/p2ptop" -j 1 >"$work/top.json" 2>"$work/top.err" &
 top=$!

@@ -6,7 +6,6 @@
 lab_devices
 work=$(mktemp -d)
 size=65536
-C_BDF=$(nvme_bdf "$C")
 trace_start json -j
 "$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$C_DISK" --size $size --expect ok
 sleep 0.3

@@ -9,7 +9,6 @@ lab_devices
 work=$(mktemp -d)
 size=65536
 pages=$((size / 4096))
-B_BDF=$(nvme_bdf "$B"); C_BDF=$(nvme_bdf "$C")
 [ ! -e /sys/kernel/tracing/events/p2pdma ] || fail "this is not a stock kernel: it has p2pdma events"
 
 trace_start json -j -v

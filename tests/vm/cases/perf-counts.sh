@@ -46,8 +46,8 @@ perf record -q -a -o "$data" -e p2pdma:p2pdma_map_type -e p2pdma:p2pdma_map_refu
 	"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$C_DISK" --size $size --expect refused >/dev/null
 perf script -i "$data" >"$data.txt" 2>/dev/null
 cat "$data.txt"
-grep -q "p2pdma_map_type: provider=$A_BDF client=$(nvme_bdf "$C") type=NOT_SUPPORTED cached=1" "$data.txt" ||
+grep -q "p2pdma_map_type: provider=$A_BDF client=$C_BDF type=NOT_SUPPORTED cached=1" "$data.txt" ||
 	fail "perf script shows no cached NOT_SUPPORTED decision for $C"
-grep -q "p2pdma_map_refused: provider=$A_BDF client=$(nvme_bdf "$C") len=$size comm=p2pcheck" "$data.txt" ||
+grep -q "p2pdma_map_refused: provider=$A_BDF client=$C_BDF len=$size comm=p2pcheck" "$data.txt" ||
 	fail "perf script shows no refusal for $C"
 ok "perf record/script show the map type and the refusal"

@@ -3,7 +3,6 @@
 . "$(dirname "$0")/../lib.sh"
 lab_devices
 work=$(mktemp -d)
-C_BDF=$(nvme_bdf "$C")
 count() { awk -F, -v e="p2pdma:$1" '$3 == e { print $1 }' "$work/stat"; }
 
 # 1. count what a workload does
@@ -26,7 +25,7 @@ perf record -q -a -e p2pdma:p2pdma_map_type -o "$work/p2p.data" -- \
 perf script -i "$work/p2p.data" >"$work/script.txt" 2>/dev/null
 head -n 4 "$work/script.txt"
 expect_eq "perf script BUS_ADDR decisions" \
-	"$(grep -c "client=$(nvme_bdf "$B") type=BUS_ADDR" "$work/script.txt")" "$(io p2p_ios)"
+	"$(grep -c "client=$B_BDF type=BUS_ADDR" "$work/script.txt")" "$(io p2p_ios)"
 expect_eq "perf script NOT_SUPPORTED decisions" \
 	"$(grep -c "client=$C_BDF type=NOT_SUPPORTED" "$work/script.txt")" $((2 * $(io refused)))
 
