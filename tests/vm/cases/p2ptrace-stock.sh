@@ -1,8 +1,9 @@
 # lab: --cpu qemu64 --kernel stock
 # The same p2ptrace binary on a 6.12 kernel without our series: the sysfs
 # p2pmem/allocate path. The hooks that exist there (fexit on the map-segment
-# and genalloc functions, the sysfs mmap, dma_map_sg_err, block I/O) report
-# the workload; the ones that need our series are reported as unavailable.
+# function, the P2PDMA alloc and free functions and the sysfs mmap;
+# dma_map_sg_err; block I/O) report the workload; the ones that need our
+# series are reported as unavailable.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../p2ptrace-lib.sh"
 lab_devices
