@@ -524,8 +524,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot open the BPF object: %s\n", prog, strerror(errno));
 		return 1;
 	}
-	/* totals only: nothing goes through the ring buffer */
+	/* totals only: nothing goes through the ring buffer, so keep it small */
 	skel->rodata->emit_events = false;
+	err = bpf_map__set_max_entries(skel->maps.events, getpagesize());
+	if (err) {
+		fprintf(stderr, "%s: cannot size the ring buffer: %s\n", prog, strerror(-err));
+		goto out;
+	}
 	hooks_select(skel->obj, env.verbose, prog);
 	err = p2pscope_bpf__load(skel);
 	if (err) {
