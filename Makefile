@@ -19,7 +19,7 @@ LIBS      := -lbpf -lelf -lz -lcap
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
-.PHONY: all kernel check demo bench clean
+.PHONY: all deps kernel check demo bench clean
 .DELETE_ON_ERROR:
 
 all: $(TOOL_BINS) $(LAB_BINS) $(UNIT_BINS)
@@ -69,10 +69,17 @@ vmlinux.h:
 	kdir=$$(kernel/build) && $(BPFTOOL) btf dump file $$kdir/vmlinux format c >$@.tmp
 	mv $@.tmp $@
 
-check: all
+# The Debian packages everything needs; the front door runs it first, so a
+# fresh machine needs nothing else.
+deps:
+	scripts/deps
+
+check: deps
+	$(MAKE) all
 	tests/check
 
-demo: all
+demo: deps
+	$(MAKE) all
 	tests/vm/run -- bash tests/vm/demo.sh
 
 # The overhead benchmark, in the lab; results also go to bench/results.txt.
@@ -85,7 +92,12 @@ $(B)/baseline.skel.h: $(B)/baseline.bpf.o
 $(B)/baseline: bench/baseline.c $(B)/baseline.skel.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
 
-bench: all $(B)/baseline
+bench: deps
+	$(MAKE) all $(B)/baseline
+	$(MAKE) bench-run
+
+.PHONY: bench-run
+bench-run:
 	{ echo "host: $$(nproc) cores, $$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)"; } >$(B)/bench-host.txt
 	tests/vm/run -- bash bench/run.sh | tee bench/results.txt
 
