@@ -6,16 +6,21 @@ CC      ?= cc
 CLANG   ?= clang
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wno-missing-field-initializers
-CPPFLAGS += -Iinclude -Itools -I$(B)
+CPPFLAGS += -Iinclude -Itools/lib -Itools/trace -Itools/top -I$(B) -MMD -MP
 BPFTOOL ?= bpftool
 B       := build
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 TOOLS     := p2ptrace p2ptop p2pio
 TOOL_BINS := $(addprefix $(B)/,$(TOOLS))
-COMMON    := $(B)/common.o $(B)/trace_fmt.o $(B)/top_data.o
 CURSES    := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses)
-LIBS      := -lbpf -lelf -lz -lcap
+BPF_LIBS  := -lbpf -lelf -lz -lcap
+
+# One home per job (see tools/README.md); each binary links what it uses.
+LIB       := $(addprefix $(B)/lib/,args.o sysfs.o names.o json.o)
+BPF_SETUP := $(B)/lib/bpf_setup.o
+TRACE     := $(B)/trace/fmt.o
+TOP       := $(addprefix $(B)/top/,model.o table.o reason.o)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
@@ -24,36 +29,47 @@ LAB_BINS  := $(B)/p2pcheck
 
 all: $(TOOL_BINS) $(LAB_BINS) $(UNIT_BINS)
 
-# One BPF object for every tool; its skeleton is generated, never edited.
-$(B)/p2pscope.bpf.o: bpf/p2pscope.bpf.c include/p2pscope.h vmlinux.h | $(B)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I. -c $< -o $@
+# The BPF programs, one file per concern, linked into one object whose
+# skeleton every BPF tool uses; the skeleton is generated, never edited.
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
+
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c bpf/p2pscope.bpf.h include/p2pscope.h vmlinux.h | $(B)/bpf
+	$(CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I. -c $< -o $@
+
+$(B)/p2pscope.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
 
 $(B)/p2pscope.skel.h: $(B)/p2pscope.bpf.o
 	$(BPFTOOL) gen skeleton $< name p2pscope_bpf >$@
 
-$(B)/%.o: tools/%.c tools/common.h tools/trace_fmt.h tools/top_data.h include/p2pscope.h | $(B)
+$(B)/%.o: tools/%.c | $(B)/lib $(B)/trace $(B)/top
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/p2ptrace.o $(B)/p2ptop.o: $(B)/p2pscope.skel.h
+$(B)/p2ptrace.o $(B)/p2ptop.o $(BPF_SETUP): $(B)/p2pscope.skel.h
 
-$(B)/p2ptrace: $(B)/p2ptrace.o $(COMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+$(B)/p2ptrace: $(B)/p2ptrace.o $(TRACE) $(BPF_SETUP) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(BPF_LIBS)
 
-$(B)/p2ptop: $(B)/p2ptop.o $(COMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(CURSES)
+$(B)/p2ptop: $(B)/p2ptop.o $(B)/top/view.o $(TOP) $(BPF_SETUP) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(BPF_LIBS) $(CURSES) -lm
 
-$(B)/p2pio: $(B)/p2pio.o $(COMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) -luring -lpthread
+$(B)/p2pio: $(B)/p2pio.o $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ -luring -lpthread
 
 $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ $< -lpthread
 
-# Unit tests link the shared helpers, never BPF.
-$(B)/unit/%: tests/unit/%.c $(COMMON) | $(B)/unit
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+# Unit tests link the host-side code they test, never BPF or curses.
+$(B)/unit/trace_fmt: $(TRACE)
+$(B)/unit/top: $(TOP)
+$(B)/unit/%: tests/unit/%.c $(LIB) | $(B)/unit
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
 
-$(B) $(B)/unit:
+$(B) $(B)/unit $(B)/bpf $(B)/lib $(B)/trace $(B)/top:
 	mkdir -p $@
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # The lab kernel: Debian's linux-source-6.12 + kernel/patches + the config
 # fragment, cached by content hash (prints the cache directory).

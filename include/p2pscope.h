@@ -3,11 +3,15 @@
  * The ABI between the BPF programs in bpf/ and the tools in tools/: event
  * records on the ring buffer and the keys and values of the aggregate maps.
  * Included by both sides, so it uses only fixed-size types.
+ *
+ * Devices are identified by the kernel address of their struct device: the
+ * BPF side publishes each one's name in the "devnames" map the first time it
+ * sees it, and userspace resolves them from there, once per device.
  */
 #ifndef P2PSCOPE_H
 #define P2PSCOPE_H
 
-#define P2P_NAME_LEN	16	/* PCI names are "dddd:bb:dd.f" */
+#define P2P_NAME_LEN	16	/* PCI names are "dddd:bb:dd.f"; VMD domains are 5 digits */
 #define P2P_COMM_LEN	16
 
 enum p2p_event_type {
@@ -22,7 +26,11 @@ enum p2p_event_type {
 	P2P_EV_MAX,
 };
 
-/* The values of the kernel's enum pci_p2pdma_map_type. */
+/*
+ * Map types as the tools number them. The kernel's enum pci_p2pdma_map_type
+ * differs between versions (7.x added PCI_P2PDMA_MAP_NONE); the BPF side
+ * translates with bpf_core_enum_value().
+ */
 enum p2p_map_type {
 	P2P_MAP_UNKNOWN = 0,
 	P2P_MAP_NOT_SUPPORTED = 1,
@@ -40,53 +48,60 @@ enum p2p_map_type {
 #define P2P_F_POPULATED	(1 << 2)	/* closed mapping had memory */
 #define P2P_F_MMAP	(1 << 3)	/* sysfs p2pmem/allocate mmap */
 #define P2P_F_WRITE	(1 << 4)	/* I/O writes to the disk */
-#define P2P_F_AVAIL	(1 << 5)	/* avail is known */
-#define P2P_F_MAPKNOWN	(1 << 6)	/* map_type of an I/O is known */
+#define P2P_F_AVAIL	(1 << 5)	/* aux is the pool's available bytes */
+#define P2P_F_CACHEKNOWN (1 << 6)	/* the hook can tell cached from computed */
 
 struct p2p_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 provider;		/* struct device * of the provider */
+	__u64 client;		/* struct device * of the client (map), or 0 */
 	__u64 bytes;
-	__u64 avail;		/* pool bytes left, if P2P_F_AVAIL */
-	__u64 lat_ns;		/* I/O latency from issue to completion */
-	__u64 sector;
-	__u64 addr;		/* fault address, vma start */
+	__u64 aux;		/* alloc/free: available (P2P_F_AVAIL); fault and
+				 * close: address; io and fallback: latency in
+				 * ns (0 if unknown); revoke: mappings revoked */
 	__u32 pid;		/* tgid */
 	__u32 tid;
-	__u32 dev;		/* disk, kernel dev_t (major << 20 | minor) */
-	__s32 result;		/* 0 or -errno */
-	__u32 flags;
+	__u32 dev;		/* io and fallback: the disk, kernel dev_t
+				 * (major << 20 | minor) */
+	__s32 result;		/* fault: 0, -errno or P2P_RESULT_SIGBUS;
+				 * io and fallback: the kernel's blk_status_t */
+	__u16 flags;
 	__u8 type;		/* enum p2p_event_type */
 	__u8 map_type;		/* enum p2p_map_type */
-	__u8 pad[2];
-	char provider[P2P_NAME_LEN];
-	char client[P2P_NAME_LEN];
 	char comm[P2P_COMM_LEN];
 };
 
-/* Per-provider totals since the programs were loaded. */
+/* A device's name, by its struct device address (devnames map). */
+struct p2p_devname {
+	char name[P2P_NAME_LEN];
+	__u8 wanted;		/* the provider filter lets it through */
+	__u8 pad[7];
+};
+
+/*
+ * Aggregates for p2ptop, kept per CPU without atomics; userspace sums the
+ * CPUs. Signed fields go up and down (mappings made and closed).
+ */
 struct p2p_provider_stats {
-	__u64 alloc_bytes, free_bytes;
 	__u64 allocs, frees;
+	__u64 alloc_bytes, free_bytes;
 	__u64 faults, closes;
 	__u64 maps[P2P_MAP_NR];
-	__u64 fallbacks;
-	__u64 read_bytes, write_bytes;
-	__u64 ios;
+	__u64 fallbacks, fallback_bytes;
+	__u64 ios, read_bytes, write_bytes;
 	__s64 live_maps;	/* live userspace mappings holding memory */
 	__s64 held_bytes;	/* the memory they hold */
 };
 
 struct p2p_pair_key {
-	char provider[P2P_NAME_LEN];
-	char client[P2P_NAME_LEN];
+	__u64 provider;		/* struct device * */
+	__u64 client;
 };
 
 struct p2p_pair_stats {
 	__u64 maps[P2P_MAP_NR];
-	__u64 bytes;		/* completed P2P I/O */
+	__u64 ios, bytes;	/* completed P2P I/O */
 	__u64 fallbacks;
-	__u8 last_type;
-	__u8 pad[7];
 };
 
 struct p2p_pid_stats {
@@ -96,14 +111,42 @@ struct p2p_pid_stats {
 	__u64 faults;
 	__u64 read_bytes, write_bytes;
 	__u64 fallbacks;
-	char comm[P2P_COMM_LEN];
+};
+
+/* A userspace mapping of our series that holds memory (live_maps map). */
+struct p2p_live_map {
+	__u64 len;
+	__u64 provider;		/* struct device * */
+	__u64 start;		/* the vma's start at its first fault */
+	__u32 tgid;		/* the process that allocated it */
+	__u32 pad;
+};
+
+/*
+ * What the BPF side could not record, per CPU: userspace shows these, so a
+ * table is never silently incomplete.
+ */
+enum p2p_loss {
+	P2P_LOST_EVENTS,	/* ring buffer full */
+	P2P_LOST_MAPS,		/* live_maps full: a mapping's bytes untracked */
+	P2P_LOST_IOS,		/* inflight full: an I/O untracked */
+	P2P_LOST_PIDS,		/* pid_stats full */
+	P2P_LOST_PAIRS,		/* pair_stats full */
+	P2P_LOST_PROVIDERS,	/* provider_stats full */
+	P2P_LOST_NAMES,		/* devnames full: a device shown by address */
+	P2P_LOST_NR,
+};
+
+struct p2p_losses {
+	__u64 n[P2P_LOST_NR];
 };
 
 #define P2P_MAX_PROVIDERS	64
+#define P2P_MAX_DEVICES		256
 #define P2P_MAX_PAIRS		1024
 #define P2P_MAX_PIDS		4096
 #define P2P_MAX_INFLIGHT	8192
-#define P2P_MAX_MAPS		8192
+#define P2P_MAX_MAPS		8192	/* default; p2ptop sizes it from the pools */
 #define P2P_RINGBUF_BYTES	(1 << 20)
 
 #endif /* P2PSCOPE_H */

@@ -13,6 +13,7 @@
 #include <liburing.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
-#include "common.h"
-
-static const char *prog = "p2pio";
+#include "args.h"
+#include "json.h"
+#include "sysfs.h"
 
 enum buf_kind { BUF_AUTO, BUF_CDEV, BUF_SYSFS, BUF_HOST };
 
@@ -33,7 +34,8 @@ static struct {
 	const char *src, *dst;
 	enum buf_kind kind;
 	char where[64];		/* /dev/nvmeN or BDF */
-	unsigned long threads, chunk, chunks, depth;
+	unsigned long threads, chunks, depth;
+	unsigned long long chunk;
 	double duration;
 	unsigned long long offset;
 	bool verify, no_fallback, json, verbose;
@@ -41,7 +43,7 @@ static struct {
 
 static volatile sig_atomic_t stop;
 
-const char *argp_program_version = "p2pio 0.1";
+const char *argp_program_version = "p2pio 0.2";
 static const char doc[] =
 "Copy data from SRC to DST (block devices, read and written with O_DIRECT)\n"
 "through a P2P memory buffer, so the bytes move device to device without\n"
@@ -53,112 +55,99 @@ static const char doc[] =
 "\n"
 "A chunk the kernel refuses to map peer-to-peer (EREMOTEIO, or EINVAL on\n"
 "kernels from 6.17) is copied through a host bounce buffer and counted as a\n"
-"fallback; --no-fallback makes that an error.\n"
-"\n"
-"USAGE: p2pio [-h] [-v] [-j] [-t THREADS] [-c CHUNK] [-n CHUNKS | -D SECONDS]\n"
-"             [-q DEPTH] [--verify] [--no-fallback] [--offset BYTES]\n"
-"             [--cdev /dev/nvmeN | --sysfs BDF | --host] SRC DST\n"
+"fallback; --no-fallback makes that an error. A chunk is one I/O, so at most\n"
+"2147479552 bytes (the kernel's limit for one read or write). A short read\n"
+"or write is an error. Exit status: 0 when every chunk was copied (and\n"
+"verified, with --verify), 1 on an I/O error, 2 on bad input.\n"
 "\n"
 "EXAMPLES:\n"
 "    p2pio -n 256 /dev/nvme2n1 /dev/nvme0n1          # 16 MiB in 64 KiB chunks\n"
 "    p2pio -t 2 -q 8 -D 10 --verify --cdev /dev/nvme1 /dev/nvme2n1 /dev/nvme2n1\n"
 "    p2pio -j --host -n 256 /dev/nvme2n1 /dev/nvme0n1  # the same through RAM\n";
 
+enum { OPT_VERIFY = 0x100 };	/* long only: -V is --version */
+
 static const struct argp_option options[] = {
 	{ "threads", 't', "N", 0, "Worker threads (default 1)", 0 },
-	{ "chunk", 'c', "BYTES", 0, "Chunk size, a multiple of 4096 (default 65536; K and M suffixes)", 0 },
+	{ "chunk", 'c', "BYTES", 0, "Chunk size, a multiple of 4096 (default 65536; K, M, G suffixes)", 0 },
 	{ "chunks", 'n', "N", 0, "Copy N chunks in all (default: the smaller device)", 0 },
 	{ "duration", 'D', "SECONDS", 0, "Copy for this long instead", 0 },
 	{ "depth", 'q', "N", 0, "io_uring queue depth per thread (default 4)", 0 },
 	{ "offset", 'o', "BYTES", 0, "Start this far into both devices", 0 },
-	{ "verify", 'V', NULL, 0, "Read back every chunk of DST and compare with SRC", 0 },
+	{ "verify", OPT_VERIFY, NULL, 0, "Read back every chunk of DST and compare with SRC", 0 },
 	{ "no-fallback", 'F', NULL, 0, "Fail instead of bouncing refused chunks", 0 },
 	{ "cdev", 'C', "DEV", 0, "Buffer: mmap of this NVMe char device's CMB", 0 },
 	{ "sysfs", 'S', "BDF", 0, "Buffer: sysfs p2pmem/allocate of this provider", 0 },
 	{ "host", 'H', NULL, 0, "Buffer: host memory", 0 },
 	{ "json", 'j', NULL, 0, "Report as one JSON object", 0 },
 	{ "verbose", 'v', NULL, 0, "Say which buffer is used", 0 },
-	{ NULL, 'h', NULL, 0, "Show this help", 0 },
-	{},
+	{ 0 },
 };
 
-static unsigned long size_arg(const char *s, const char *what)
-{
-	unsigned long v, mult = 1;
-	char num[32];
-	size_t n = strlen(s);
+/* the most one read() or write() moves: MAX_RW_COUNT, INT_MAX & PAGE_MASK */
+#define MAX_IO_BYTES 0x7ffff000ULL
 
-	if (n && n < sizeof(num) && (s[n - 1] == 'K' || s[n - 1] == 'k' || s[n - 1] == 'M' ||
-				     s[n - 1] == 'm')) {
-		mult = (s[n - 1] == 'K' || s[n - 1] == 'k') ? 1024 : 1024 * 1024;
-		memcpy(num, s, n - 1);
-		num[n - 1] = 0;
-		s = num;
-	}
-	if (!parse_ulong(s, (1UL << 40) / mult, &v))
-		die_usage(prog, "bad %s '%s'", what, s);
-	return v * mult;
-}
-
-static error_t parse_arg(int key, char *arg, struct argp_state *state)
+static error_t parse_arg(int key, char *arg, struct argp_state *state __attribute__((unused)))
 {
 	static int pos;
 
 	switch (key) {
 	case 't':
 		if (!parse_ulong(arg, 64, &opt.threads) || !opt.threads)
-			die_usage(prog, "bad thread count '%s' (1-64)", arg);
+			die_usage("bad thread count '%s' (1-64)", arg);
 		break;
 	case 'c':
-		opt.chunk = size_arg(arg, "chunk size");
+		if (!parse_size(arg, 1ULL << 40, &opt.chunk))
+			die_usage("bad chunk size '%s'", arg);
 		if (!opt.chunk || opt.chunk % 4096)
-			die_usage(prog, "chunk size %lu is not a multiple of 4096", opt.chunk);
+			die_usage("chunk size %llu is not a multiple of 4096", opt.chunk);
+		if (opt.chunk > MAX_IO_BYTES)
+			die_usage("chunk size %llu is above the %llu bytes one I/O can carry",
+				  opt.chunk, MAX_IO_BYTES);
 		break;
 	case 'n':
 		if (!parse_ulong(arg, 1UL << 40, &opt.chunks) || !opt.chunks)
-			die_usage(prog, "bad chunk count '%s'", arg);
+			die_usage("bad chunk count '%s'", arg);
 		break;
 	case 'D':
-		if (!parse_seconds(arg, &opt.duration))
-			die_usage(prog, "bad duration '%s'", arg);
+		if (!parse_seconds(arg, 0.001, 1e7, &opt.duration))
+			die_usage("bad duration '%s' (seconds, 0.001 to 10000000)", arg);
 		break;
 	case 'q':
 		if (!parse_ulong(arg, 256, &opt.depth) || !opt.depth)
-			die_usage(prog, "bad queue depth '%s' (1-256)", arg);
+			die_usage("bad queue depth '%s' (1-256)", arg);
 		break;
 	case 'o':
-		opt.offset = size_arg(arg, "offset");
+		if (!parse_size(arg, 1ULL << 50, &opt.offset))
+			die_usage("bad offset '%s'", arg);
 		if (opt.offset % 4096)
-			die_usage(prog, "offset %llu is not a multiple of 4096", opt.offset);
+			die_usage("offset %llu is not a multiple of 4096", opt.offset);
 		break;
-	case 'V': opt.verify = true; break;
+	case OPT_VERIFY: opt.verify = true; break;
 	case 'F': opt.no_fallback = true; break;
 	case 'C': case 'S': case 'H':
 		if (opt.kind != BUF_AUTO)
-			die_usage(prog, "give one of --cdev, --sysfs and --host");
+			die_usage("give one of --cdev, --sysfs and --host");
 		opt.kind = key == 'C' ? BUF_CDEV : key == 'S' ? BUF_SYSFS : BUF_HOST;
 		if (arg)
 			snprintf(opt.where, sizeof(opt.where), "%s", arg);
 		break;
 	case 'j': opt.json = true; break;
 	case 'v': opt.verbose = true; break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		exit(0);
 	case ARGP_KEY_ARG:
 		if (pos == 0)
 			opt.src = arg;
 		else if (pos == 1)
 			opt.dst = arg;
 		else
-			die_usage(prog, "unexpected argument '%s' (see --help)", arg);
+			die_usage("unexpected argument '%s' (see --help)", arg);
 		pos++;
 		break;
 	case ARGP_KEY_END:
 		if (pos < 2)
-			die_usage(prog, "need SRC and DST block devices (see --help)");
+			die_usage("need SRC and DST block devices (see --help)");
 		if (opt.chunks && opt.duration)
-			die_usage(prog, "give -n or -D, not both");
+			die_usage("give -n or -D, not both");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -174,53 +163,22 @@ static int open_disk(const char *path, int flags, unsigned long long *size)
 	int fd;
 
 	if (stat(path, &st))
-		die_usage(prog, "cannot open %s: %s", path, strerror(errno));
+		die_usage("cannot open %s: %s", path, strerror(errno));
 	if (!S_ISBLK(st.st_mode))
-		die_usage(prog, "%s is not a block device", path);
+		die_usage("%s is not a block device", path);
 	fd = open(path, flags | O_DIRECT);
 	if (fd < 0)
-		die_usage(prog, "cannot open %s: %s", path, strerror(errno));
+		die_usage("cannot open %s: %s", path, strerror(errno));
 	if (ioctl(fd, BLKGETSIZE64, size))
-		die_usage(prog, "cannot get the size of %s: %s", path, strerror(errno));
+		die_usage("cannot get the size of %s: %s", path, strerror(errno));
 	return fd;
 }
 
-static __u64 read_avail(const char *bdf)
+static unsigned long long read_avail(const char *bdf)
 {
-	char path[256];
-	unsigned long long v = 0;
-	FILE *f;
+	unsigned long long v;
 
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/p2pmem/available", sysfs_root(), bdf);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%llu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
-/* The first provider with an nvme name, for the default buffer. */
-static bool first_provider(char *bdf, size_t len)
-{
-	char path[256];
-	struct dirent **list;
-	int n;
-	bool found = false;
-
-	snprintf(path, sizeof(path), "%s/bus/pci/devices", sysfs_root());
-	n = scandir(path, &list, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		if (!found && list[i]->d_name[0] != '.' && pci_is_provider(list[i]->d_name)) {
-			snprintf(bdf, len, "%.63s", list[i]->d_name);
-			found = true;
-		}
-		free(list[i]);
-	}
-	if (n >= 0)
-		free(list);
-	return found;
+	return sysfs_u64(&v, "bus/pci/devices/%s/p2pmem/available", bdf) ? v : 0;
 }
 
 static char *map_buffer(size_t len, char *desc, size_t dlen)
@@ -231,27 +189,30 @@ static char *map_buffer(size_t len, char *desc, size_t dlen)
 
 	if (opt.kind == BUF_HOST) {
 		if (posix_memalign(&p, 4096, len))
-			die_usage(prog, "cannot allocate %zu bytes of host memory", len);
+			die_usage("cannot allocate %zu bytes of host memory", len);
 		snprintf(desc, dlen, "host");
 		return p;
 	}
 	if (opt.kind == BUF_AUTO) {
-		if (!first_provider(bdf, sizeof(bdf)))
-			die_usage(prog, "no P2PDMA provider (no p2pmem in sysfs): use --host");
+		char first[1][P2P_NAME_LEN];
+
+		if (!provider_list(first, 1))
+			die_usage("no P2PDMA provider (no p2pmem in sysfs): use --host");
+		snprintf(bdf, sizeof(bdf), "%s", first[0]);
 	} else if (!resolve_pci(opt.where, bdf, sizeof(bdf))) {
-		die_usage(prog, "'%s' is neither a PCI address nor an nvme device", opt.where);
+		die_usage("'%s' is neither a PCI address nor an nvme device", opt.where);
 	}
 	if (!pci_is_provider(bdf))
-		die_usage(prog, "%s has no P2P memory (no CMB published as p2pmem)", opt.where[0] ? opt.where : bdf);
+		die_usage("%s has no P2P memory (no CMB published as p2pmem)", opt.where[0] ? opt.where : bdf);
 	if (read_avail(bdf) < len)
-		die_usage(prog, "needs %zu bytes of P2P memory (threads x depth x chunk), %s has %llu free",
+		die_usage("needs %zu bytes of P2P memory (threads x depth x chunk), %s has %llu free",
 			  len, bdf, (unsigned long long)read_avail(bdf));
 
 	if (opt.kind != BUF_SYSFS && pci_nvme_name(bdf, name, sizeof(name))) {
 		snprintf(path, sizeof(path), "/dev/%s", name);
 		fd = open(path, O_RDWR);
 		if (fd < 0 && opt.kind == BUF_CDEV)
-			die_usage(prog, "cannot open %s: %s", path, strerror(errno));
+			die_usage("cannot open %s: %s", path, strerror(errno));
 		if (fd >= 0) {
 			p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			close(fd);
@@ -260,23 +221,23 @@ static char *map_buffer(size_t len, char *desc, size_t dlen)
 				return p;
 			}
 			if (opt.kind == BUF_CDEV)
-				die_usage(prog, "cannot mmap the CMB through %s: %s%s", path, strerror(errno),
+				die_usage("cannot mmap the CMB through %s: %s%s", path, strerror(errno),
 					  errno == ENODEV ? " (this kernel lacks the CMB mmap patches: use --sysfs)" : "");
 			if (opt.verbose)
-				fprintf(stderr, "%s: %s cannot be mapped (%s): using sysfs\n", prog, path,
+				fprintf(stderr, "p2pio: %s cannot be mapped (%s): using sysfs\n", path,
 					strerror(errno));
 		}
 	} else if (opt.kind == BUF_CDEV) {
-		die_usage(prog, "%s is not an nvme controller", opt.where);
+		die_usage("%s is not an nvme controller", opt.where);
 	}
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/p2pmem/allocate", sysfs_root(), bdf);
 	fd = open(path, O_RDWR);
 	if (fd < 0)
-		die_usage(prog, "cannot open %s: %s", path, strerror(errno));
+		die_usage("cannot open %s: %s", path, strerror(errno));
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
-		die_usage(prog, "cannot map %zu bytes of %s: %s", len, path, strerror(errno));
+		die_usage("cannot map %zu bytes of %s: %s", len, path, strerror(errno));
 	snprintf(desc, dlen, "sysfs:%s", bdf);
 	return p;
 }
@@ -321,24 +282,41 @@ static bool claim(unsigned long long *off)
 	return true;
 }
 
-static void fail_with(struct counters *c, int err, const char *fmt, unsigned long long off)
+/* The first error of a worker, said once, stops every worker. */
+static void fail(struct counters *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(struct counters *c, int err, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (!c->error) {
-		c->error = err ? err : EIO;
-		snprintf(c->what, sizeof(c->what), fmt, off);
+		c->error = err;
+		va_start(ap, fmt);
+		vsnprintf(c->what, sizeof(c->what), fmt, ap);
+		va_end(ap);
 	}
 	stop = 1;
 }
 
-static bool sync_io(int write, int fd, void *buf, unsigned long long off)
+/* The outcome of one chunk's I/O: all of it, an error, or a short transfer. */
+static bool io_done(struct counters *c, long res, const char *what, unsigned long long off)
+{
+	if (res == (long)opt.chunk)
+		return true;
+	if (res < 0)
+		fail(c, (int)-res, "%s at %llu", what, off);
+	else
+		fail(c, EIO, "%s at %llu: short transfer, %ld of %llu bytes", what, off, res,
+		     opt.chunk);
+	return false;
+}
+
+static bool sync_io(struct counters *c, int write, int fd, void *buf, unsigned long long off,
+		    const char *what)
 {
 	ssize_t n = write ? pwrite(fd, buf, opt.chunk, off) : pread(fd, buf, opt.chunk, off);
 
-	if (n == (ssize_t)opt.chunk)
-		return true;
-	if (n >= 0)
-		errno = EIO;
-	return false;
+	return io_done(c, n < 0 ? -errno : n, what, off);
 }
 
 /* The chunk at off through host memory: the fallback, or --host. */
@@ -346,24 +324,22 @@ static void bounce(struct counters *c, char *bounce_buf, unsigned long long off,
 		   const char *p2p_half)
 {
 	if (opt.no_fallback)
-		return fail_with(c, EREMOTEIO, "P2P refused at offset %llu and --no-fallback is set", off);
+		return fail(c, EREMOTEIO, "P2P refused at offset %llu and --no-fallback is set", off);
 	if (p2p_half)
 		memcpy(bounce_buf, p2p_half, opt.chunk);
-	else if (!sync_io(0, src_fd, bounce_buf, off))
-		return fail_with(c, errno, "read from SRC at %llu (bounce)", off);
-	if (!sync_io(1, dst_fd, bounce_buf, off))
-		return fail_with(c, errno, "write to DST at %llu (bounce)", off);
-	c->fallbacks++;
+	else if (!sync_io(c, 0, src_fd, bounce_buf, off, "read from SRC (bounce)"))
+		return;
+	if (sync_io(c, 1, dst_fd, bounce_buf, off, "write to DST (bounce)"))
+		c->fallbacks++;
 }
 
 static void verify_chunk(struct counters *c, char *a, char *b, unsigned long long off)
 {
-	if (!sync_io(0, src_fd, a, off))
-		return fail_with(c, errno, "verify: read SRC at %llu", off);
-	if (!sync_io(0, dst_fd, b, off))
-		return fail_with(c, errno, "verify: read DST at %llu", off);
+	if (!sync_io(c, 0, src_fd, a, off, "verify: read SRC") ||
+	    !sync_io(c, 0, dst_fd, b, off, "verify: read DST"))
+		return;
 	if (memcmp(a, b, opt.chunk))
-		return fail_with(c, EILSEQ, "verify: DST differs from SRC in the chunk at %llu", off);
+		return fail(c, EILSEQ, "verify: DST differs from SRC in the chunk at %llu", off);
 	c->verified++;
 }
 
@@ -396,9 +372,13 @@ static void *work(void *arg)
 	unsigned int inflight = 0;
 	int err;
 
+	if (!offs) {
+		fail(c, ENOMEM, "allocating the worker's offsets");
+		return NULL;
+	}
 	err = io_uring_queue_init(opt.depth * 2, &ring, 0);
 	if (err) {
-		fail_with(c, -err, "io_uring_queue_init (chunk at %llu)", 0);
+		fail(c, -err, "io_uring_queue_init");
 		free(offs);
 		return NULL;
 	}
@@ -417,7 +397,7 @@ static void *work(void *arg)
 		if (err == -EINTR)
 			continue;
 		if (err) {
-			fail_with(c, -err, "io_uring_wait_cqe (chunk at %llu)", 0);
+			fail(c, -err, "io_uring_wait_cqe");
 			break;
 		}
 		slot = io_uring_cqe_get_data64(cqe) >> 1;
@@ -441,9 +421,7 @@ static void *work(void *arg)
 				goto slot_done;
 			goto chunk_done;
 		} else {
-			fail_with(c, res < 0 ? -res : EIO,
-				  op == OP_READ ? "read from SRC at %llu" : "write to DST at %llu",
-				  offs[slot]);
+			io_done(c, res, op == OP_READ ? "read from SRC" : "write to DST", offs[slot]);
 			goto slot_done;
 		}
 chunk_done:
@@ -478,11 +456,13 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	char desc[320];
 	double t0, secs, cpu;
+	unsigned long started = 0;
+	bool matched;
 	size_t len;
 	char *buf;
+	int err;
 
-	if (argp_parse(&argp, argc, argv, ARGP_NO_HELP, NULL, NULL))
-		return EXIT_USAGE;
+	args_parse(&argp, argc, argv);
 	src_fd = open_disk(opt.src, O_RDONLY, &src_size);
 	dst_fd = open_disk(opt.dst, O_WRONLY, &dst_size);
 	if (opt.verify) {
@@ -491,7 +471,7 @@ int main(int argc, char **argv)
 	}
 	span = (src_size < dst_size ? src_size : dst_size);
 	if (span <= opt.offset || span - opt.offset < opt.chunk)
-		die_usage(prog, "offset %llu leaves no room for a %lu byte chunk", opt.offset, opt.chunk);
+		die_usage("offset %llu leaves no room for a %llu byte chunk", opt.offset, opt.chunk);
 	span = (span - opt.offset) / opt.chunk * opt.chunk;
 	total_chunks = opt.chunks;
 	if (!opt.chunks && !opt.duration)
@@ -500,9 +480,11 @@ int main(int argc, char **argv)
 	len = opt.threads * opt.depth * opt.chunk;
 	buf = map_buffer(len, desc, sizeof(desc));
 	if (opt.verbose)
-		fprintf(stderr, "%s: buffer %s, %zu bytes\n", prog, desc, len);
+		fprintf(stderr, "p2pio: buffer %s, %zu bytes\n", desc, len);
 
 	w = calloc(opt.threads, sizeof(*w));
+	if (!w)
+		die_usage("out of memory for %lu workers", opt.threads);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	t0 = now_s();
@@ -511,11 +493,17 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < opt.threads; i++) {
 		w[i].buf = buf + i * opt.depth * opt.chunk;
 		if (posix_memalign((void **)&w[i].host, 4096, 2 * opt.chunk))
-			die_usage(prog, "out of memory");
-		pthread_create(&w[i].tid, NULL, work, &w[i]);
+			die_usage("out of memory for %llu byte bounce buffers", 2 * opt.chunk);
+		err = pthread_create(&w[i].tid, NULL, work, &w[i]);
+		if (err) {
+			fail(&w[i].c, err, "starting worker %lu", i);
+			break;
+		}
+		started++;
 	}
 	for (unsigned long i = 0; i < opt.threads; i++) {
-		pthread_join(w[i].tid, NULL);
+		if (i < started)
+			pthread_join(w[i].tid, NULL);
 		sum.bytes += w[i].c.bytes;
 		sum.chunks += w[i].c.chunks;
 		sum.p2p_ios += w[i].c.p2p_ios;
@@ -532,39 +520,53 @@ int main(int argc, char **argv)
 	cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
 	      ru.ru_stime.tv_usec / 1e6;
 
+	/* a match is claimed only for a copy that finished and was all checked */
+	matched = opt.verify && !sum.error && sum.verified == sum.chunks;
 	if (opt.json) {
-		printf("{\"src\":");
-		json_str(stdout, opt.src);
-		printf(",\"dst\":");
-		json_str(stdout, opt.dst);
-		printf(",\"buffer\":");
-		json_str(stdout, desc);
-		printf(",\"threads\":%lu,\"chunk\":%lu,\"depth\":%lu,\"bytes\":%llu,\"chunks\":%llu,"
-		       "\"seconds\":%.6f,\"mb_per_s\":%.3f,\"iops\":%.1f,\"cpu_s_per_gib\":%.6f,"
-		       "\"p2p_ios\":%llu,\"refused\":%llu,\"fallbacks\":%llu,\"verified\":%llu,"
-		       "\"error\":",
-		       opt.threads, opt.chunk, opt.depth, sum.bytes, sum.chunks, secs,
-		       secs > 0 ? sum.bytes / secs / 1e6 : 0, secs > 0 ? 2 * sum.chunks / secs : 0,
-		       sum.bytes ? cpu / (sum.bytes / 1073741824.0) : 0,
-		       sum.p2p_ios, sum.refused, sum.fallbacks, sum.verified);
-		if (sum.error) {
-			json_str(stdout, sum.what);
-			printf(",\"errno\":\"%s\"}\n", strerrorname_np(sum.error) ?: "?");
-		} else {
-			printf("null,\"errno\":null}\n");
-		}
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_kv_string(&j, "src", opt.src);
+		json_kv_string(&j, "dst", opt.dst);
+		json_kv_string(&j, "buffer", desc);
+		json_kv_u64(&j, "threads", opt.threads);
+		json_kv_u64(&j, "chunk", opt.chunk);
+		json_kv_u64(&j, "depth", opt.depth);
+		json_kv_u64(&j, "bytes", sum.bytes);
+		json_kv_u64(&j, "chunks", sum.chunks);
+		json_kv_double(&j, "seconds", secs, 6);
+		json_kv_double(&j, "mb_per_s", secs > 0 ? sum.bytes / secs / 1e6 : 0, 3);
+		json_kv_double(&j, "iops", secs > 0 ? 2 * sum.chunks / secs : 0, 1);
+		json_kv_double(&j, "cpu_s_per_gib", sum.bytes ? cpu / (sum.bytes / 1073741824.0) : 0, 6);
+		json_kv_u64(&j, "p2p_ios", sum.p2p_ios);
+		json_kv_u64(&j, "refused", sum.refused);
+		json_kv_u64(&j, "fallbacks", sum.fallbacks);
+		json_kv_u64(&j, "verified", sum.verified);
+		json_key(&j, "dst_matches");
+		if (opt.verify)
+			json_bool(&j, matched);
+		else
+			json_null(&j);
+		json_kv_string(&j, "error", sum.error ? sum.what : NULL);
+		json_kv_string(&j, "errno", sum.error ? strerrorname_np(sum.error) ?: "?" : NULL);
+		json_object_end(&j);
 	} else {
-		printf("%s -> %s through %s: %llu chunks of %lu bytes in %.3f s\n", opt.src, opt.dst,
+		printf("%s -> %s through %s: %llu chunks of %llu bytes in %.3f s\n", opt.src, opt.dst,
 		       desc, sum.chunks, opt.chunk, secs);
 		printf("  %.2f MB/s, %.0f IOPS, %.3f CPU s/GiB\n",
 		       secs > 0 ? sum.bytes / secs / 1e6 : 0, secs > 0 ? 2 * sum.chunks / secs : 0,
 		       sum.bytes ? cpu / (sum.bytes / 1073741824.0) : 0);
 		printf("  P2P I/Os %llu, refused %llu, fallbacks %llu (bounced through host memory)\n",
 		       sum.p2p_ios, sum.refused, sum.fallbacks);
-		if (opt.verify)
+		if (matched)
 			printf("  verified %llu chunks: DST matches SRC\n", sum.verified);
+		else if (opt.verify)
+			printf("  verified %llu of %llu chunks before the error: nothing is claimed "
+			       "about the rest\n", sum.verified, sum.chunks);
 		if (sum.error)
-			fprintf(stderr, "%s: %s: %s\n", prog, sum.what, strerror(sum.error));
+			fprintf(stderr, "p2pio: %s: %s\n", sum.what, strerror(sum.error));
 	}
+	fflush(stdout);
 	return sum.error ? 1 : 0;
 }

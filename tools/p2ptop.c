@@ -5,35 +5,31 @@
  */
 #define _GNU_SOURCE
 #include <argp.h>
-#include <curses.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/utsname.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "common.h"
-#include "top_data.h"
+#include "args.h"
+#include "bpf_setup.h"
+#include "sysfs.h"
+#include "model.h"
+#include "reason.h"
+#include "table.h"
+#include "view.h"
 #include "p2pscope.skel.h"
 
-static const char *prog = "p2ptop";
-
-static struct {
-	bool batch, json, noclear, verbose;
-	int rows;
-	double interval;
-	long count;
-	char provider[P2P_NAME_LEN];
-} env = { .interval = 1.0, .count = -1 };
-
-static volatile sig_atomic_t exiting;
-static bool curses_on;
+static struct bpf_setup setup = { .top_mode = true };
+static struct top_opts opts = { .interval = 1.0, .count = -1 };
 static struct top_model model;
+static volatile sig_atomic_t exiting;
 
-const char *argp_program_version = "p2ptop 0.1";
+const char *argp_program_version = "p2ptop 0.2";
 static const char doc[] =
 "Show PCI peer-to-peer DMA live: per provider, its P2P memory (CMB) size and\n"
 "use, live userspace mappings, allocs, frees and faults per second, map-type\n"
@@ -42,11 +38,10 @@ static const char doc[] =
 "shows who holds P2P memory; the pair view shows each provider -> client\n"
 "decision and, when P2P is refused, why.\n"
 "\n"
-"Interactive when stdout is a terminal: q quit, s or < > sort column, r reverse,\n"
-"p process view, c pair view, ? help, + - interval. Otherwise, or with -b,\n"
-"it prints every INTERVAL seconds, COUNT times.\n"
-"\n"
-"USAGE: p2ptop [-h] [-v] [-b] [-j] [-C] [-r ROWS] [-P PROVIDER] [interval [count]]\n"
+"Interactive when stdout is a terminal: q quit, s or < > sort column, r\n"
+"reverse, p process view, c pair view, ? help, + - interval. Otherwise, or\n"
+"with -b, it prints a report every INTERVAL seconds (0.1 to 86400, default\n"
+"1), COUNT times (default: until interrupted).\n"
 "\n"
 "EXAMPLES:\n"
 "    p2ptop              # interactive, 1 s refresh\n"
@@ -59,43 +54,42 @@ static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per interval", 0 },
 	{ "noclear", 'C', NULL, 0, "Don't clear the screen between batch reports", 0 },
 	{ "rows", 'r', "ROWS", 0, "Show at most ROWS rows per table", 0 },
-	{ "provider", 'P', "PROVIDER", 0, "Only this provider (BDF or nvme name)", 0 },
-	{ "verbose", 'v', NULL, 0, "Report the hooks chosen and libbpf messages", 0 },
-	{ NULL, 'h', NULL, 0, "Show this help", 0 },
-	{},
+	{ "provider", 'P', "PROVIDER", 0, "Only this provider (PCI address or nvme name)", 0 },
+	{ "verbose", 'v', NULL, 0, "Report the kernel, the hooks chosen and libbpf messages", 0 },
+	{ 0 },
 };
 
-static error_t parse_arg(int key, char *arg, struct argp_state *state)
+static error_t parse_arg(int key, char *arg, struct argp_state *state __attribute__((unused)))
 {
 	static int pos;
 	unsigned long v;
 
 	switch (key) {
-	case 'b': env.batch = true; break;
-	case 'j': env.json = true; break;
-	case 'C': env.noclear = true; break;
-	case 'v': env.verbose = true; break;
+	case 'b': opts.batch = true; break;
+	case 'j': opts.json = true; break;
+	case 'C': opts.noclear = true; break;
+	case 'v': setup.verbose = true; break;
 	case 'r':
 		if (!parse_ulong(arg, 100000, &v) || !v)
-			die_usage(prog, "bad row count '%s'", arg);
-		env.rows = v;
+			die_usage("bad row count '%s' (1 to 100000)", arg);
+		opts.rows = v;
 		break;
 	case 'P':
-		provider_arg(prog, arg, env.provider, sizeof(env.provider));
+		if (!resolve_pci(arg, setup.provider, sizeof(setup.provider)))
+			die_usage("'%s' is neither a PCI address nor an nvme controller", arg);
+		if (!pci_is_provider(setup.provider))
+			die_usage("%s (%s) has no P2P memory (no p2pmem in sysfs)", arg, setup.provider);
 		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		exit(0);
 	case ARGP_KEY_ARG:
 		if (pos == 0) {
-			if (!parse_seconds(arg, &env.interval))
-				die_usage(prog, "bad interval '%s'", arg);
+			if (!parse_seconds(arg, 0.1, 86400, &opts.interval))
+				die_usage("bad interval '%s' (seconds, 0.1 to 86400)", arg);
 		} else if (pos == 1) {
 			if (!parse_ulong(arg, 1000000000, &v) || !v)
-				die_usage(prog, "bad count '%s'", arg);
-			env.count = v;
+				die_usage("bad count '%s' (1 to 1000000000)", arg);
+			opts.count = v;
 		} else {
-			die_usage(prog, "unexpected argument '%s' (see --help)", arg);
+			die_usage("unexpected argument '%s' (see --help)", arg);
 		}
 		pos++;
 		break;
@@ -105,18 +99,84 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static void on_signal(int sig)
+/* ---- one interval ---- */
+
+static struct {
+	__u64 prov_keys[P2P_MAX_PROVIDERS];
+	struct p2p_provider_stats prov[P2P_MAX_PROVIDERS];
+	__u32 pid_keys[P2P_MAX_PIDS];
+	struct p2p_pid_stats pids[P2P_MAX_PIDS];
+	struct p2p_pair_key pair_keys[P2P_MAX_PAIRS];
+	struct p2p_pair_stats pairs[P2P_MAX_PAIRS];
+} dump;
+
+static void map_error(const char *map, int err)
 {
-	(void)sig;
-	exiting = 1;
+	static bool said;
+
+	/* a table that cannot be read is not shown as zeros */
+	if (!said)
+		fprintf(stderr, "p2ptop: cannot read the %s map: %s\n", map, strerror(-err));
+	said = true;
+	model.incomplete = true;
 }
 
-static void restore_terminal(void)
+static void collect(double secs)
 {
-	if (curses_on) {
-		endwin();
-		curses_on = false;
+	struct p2pscope_bpf *skel = setup.skel;
+	char comm[P2P_COMM_LEN];
+	int n;
+
+	top_begin(&model, secs);
+	model.incomplete = false;
+	n = map_read(bpf_map__fd(skel->maps.provider_stats), true, dump.prov_keys,
+		     sizeof(dump.prov_keys[0]), dump.prov, sizeof(dump.prov[0]), P2P_MAX_PROVIDERS);
+	if (n < 0)
+		map_error("provider", n);
+	for (int i = 0; i < n; i++)
+		top_add_provider_stats(&model, bpf_dev_name(skel, dump.prov_keys[i]), &dump.prov[i]);
+
+	n = map_read(bpf_map__fd(skel->maps.pid_stats), true, dump.pid_keys,
+		     sizeof(dump.pid_keys[0]), dump.pids, sizeof(dump.pids[0]), P2P_MAX_PIDS);
+	if (n < 0)
+		map_error("process", n);
+	for (int i = 0; i < n; i++) {
+		__u32 pid = dump.pid_keys[i];
+
+		comm[0] = 0;
+		bpf_map_lookup_elem(bpf_map__fd(skel->maps.pid_comm), &pid, comm);
+		top_add_pid_stats(&model, pid, comm, &dump.pids[i]);
+		/* a process that is gone and holds nothing is shown once more, then forgotten */
+		if (!dump.pids[i].live_maps && !dump.pids[i].held_bytes && top_pid_gone(pid)) {
+			bpf_map_delete_elem(bpf_map__fd(skel->maps.pid_stats), &pid);
+			bpf_map_delete_elem(bpf_map__fd(skel->maps.pid_comm), &pid);
+		}
 	}
+
+	n = map_read(bpf_map__fd(skel->maps.pair_stats), true, dump.pair_keys,
+		     sizeof(dump.pair_keys[0]), dump.pairs, sizeof(dump.pairs[0]), P2P_MAX_PAIRS);
+	if (n < 0)
+		map_error("pair", n);
+	for (int i = 0; i < n; i++) {
+		char prov[P2P_NAME_LEN];
+
+		snprintf(prov, sizeof(prov), "%s", bpf_dev_name(skel, dump.pair_keys[i].provider));
+		top_add_pair_stats(&model, prov, bpf_dev_name(skel, dump.pair_keys[i].client),
+				   &dump.pairs[i]);
+	}
+	if (!model.scanned) {
+		/* what BPF already follows is not counted again from /proc */
+		static __u64 keys[65536];
+		static struct p2p_live_map known[65536];
+		int nk = map_read(bpf_map__fd(skel->maps.live_maps), false, keys, sizeof(keys[0]),
+				  known, sizeof(known[0]), 65536);
+
+		top_scan_old_maps(&model, known, nk > 0 ? nk : 0);
+	} else {
+		top_scan_old_maps(&model, NULL, 0);
+	}
+	top_end(&model);
+	bpf_losses(skel, &model.lost);
 }
 
 static double now_s(void)
@@ -127,434 +187,112 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* ---- one interval ---- */
-
-static struct {
-	char prov_keys[P2P_MAX_PROVIDERS][P2P_NAME_LEN];
-	struct p2p_provider_stats prov[P2P_MAX_PROVIDERS];
-	__u32 pid_keys[P2P_MAX_PIDS];
-	struct p2p_pid_stats pids[P2P_MAX_PIDS];
-	struct p2p_pair_key pair_keys[P2P_MAX_PAIRS];
-	struct p2p_pair_stats pairs[P2P_MAX_PAIRS];
-} dump;
-
-static void collect(struct p2pscope_bpf *skel, double secs)
+/* Sleep until t (monotonic seconds) or a signal; false if a signal came. */
+static bool sleep_until(double t)
 {
-	int n;
+	struct timespec ts;
+	double left = t - now_s();
 
-	top_begin(&model, secs);
-	n = map_dump(bpf_map__fd(skel->maps.providers), dump.prov_keys, P2P_NAME_LEN,
-		     dump.prov, sizeof(dump.prov[0]), P2P_MAX_PROVIDERS);
-	for (int i = 0; i < n; i++) {
-		char bdf[P2P_NAME_LEN + 1] = "";
-
-		memcpy(bdf, dump.prov_keys[i], P2P_NAME_LEN);
-		top_add_provider_stats(&model, bdf, &dump.prov[i]);
-	}
-	n = map_dump(bpf_map__fd(skel->maps.pids), dump.pid_keys, sizeof(__u32),
-		     dump.pids, sizeof(dump.pids[0]), P2P_MAX_PIDS);
-	for (int i = 0; i < n; i++)
-		top_add_pid_stats(&model, dump.pid_keys[i], &dump.pids[i]);
-	n = map_dump(bpf_map__fd(skel->maps.pairs), dump.pair_keys, sizeof(dump.pair_keys[0]),
-		     dump.pairs, sizeof(dump.pairs[0]), P2P_MAX_PAIRS);
-	for (int i = 0; i < n; i++)
-		if (!env.provider[0] || !strncmp(dump.pair_keys[i].provider, env.provider, P2P_NAME_LEN))
-			top_add_pair_stats(&model, &dump.pair_keys[i], &dump.pairs[i]);
-	top_scan_old_maps(&model);
-	top_end(&model);
-	if (env.provider[0]) {
-		int k = 0;
-
-		for (int i = 0; i < model.nprov; i++)
-			if (!strcmp(model.prov[i].bdf, env.provider))
-				model.prov[k++] = model.prov[i];
-		model.nprov = k;
-	}
-	model.drops = skel->bss->drops;
-}
-
-static void totals(__u64 *used, __u64 *freeb)
-{
-	*used = *freeb = 0;
-	for (int i = 0; i < model.nprov; i++) {
-		*used += top_used(&model.prov[i]);
-		*freeb += model.prov[i].avail;
-	}
-}
-
-static void header_text(char *buf, size_t len)
-{
-	char u[16], f[16], when[16];
-	struct utsname un;
-	__u64 used, freeb;
-	time_t t = time(NULL);
-	struct tm tm;
-
-	uname(&un);
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	totals(&used, &freeb);
-	human_bytes(used, u, sizeof(u));
-	human_bytes(freeb, f, sizeof(f));
-	snprintf(buf, len, "p2ptop %s  kernel %s  providers %d  CMB used %s free %s  drops %llu  every %gs",
-		 when, un.release, model.nprov, u, f, (unsigned long long)model.drops, env.interval);
-}
-
-/* ---- batch text ---- */
-
-static void print_table(enum top_view v, int width)
-{
-	int cols[16], n = top_fit(v, width, cols), rows = top_nrows(&model, v);
-	char cell[160];
-
-	if (env.rows && rows > env.rows)
-		rows = env.rows;
-	for (int c = 0; c < n; c++) {
-		const struct top_column *col = &top_columns[v][cols[c]];
-
-		printf(col->left ? "%s%-*s" : "%s%*s", c ? " " : "", col->width, col->title);
-	}
-	putchar('\n');
-	for (int r = 0; r < rows; r++) {
-		for (int c = 0; c < n; c++) {
-			const struct top_column *col = &top_columns[v][cols[c]];
-
-			top_cell(&model, v, r, cols[c], cell, sizeof(cell));
-			/* the last column may run on: reasons are long */
-			if (c == n - 1 && col->left)
-				printf("%s%s", c ? " " : "", cell);
-			else
-				printf(col->left ? "%s%-*.*s" : "%s%*.*s", c ? " " : "",
-				       col->width, col->width, cell);
-		}
-		putchar('\n');
-	}
-}
-
-static int out_width(void)
-{
-	struct winsize ws;
-
-	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col)
-		return ws.ws_col;
-	return 250;	/* a file or pipe gets every column */
-}
-
-static void print_batch(void)
-{
-	char head[256];
-	int width = out_width();
-
-	if (isatty(STDOUT_FILENO) && !env.noclear)
-		fputs("\033[H\033[2J", stdout);
-	header_text(head, sizeof(head));
-	printf("%s\n\n", head);
-	top_sort(&model, VIEW_PROVIDERS, 3, false);
-	print_table(VIEW_PROVIDERS, width);
-	putchar('\n');
-	top_sort(&model, VIEW_PROCESSES, 2, false);
-	print_table(VIEW_PROCESSES, width);
-	putchar('\n');
-	top_sort(&model, VIEW_PAIRS, 5, false);
-	print_table(VIEW_PAIRS, width);
-	putchar('\n');
-	fflush(stdout);
-}
-
-/* ---- JSON ---- */
-
-static void print_json(void)
-{
-	static const int order[] = { P2P_MAP_BUS_ADDR, P2P_MAP_THRU_HOST_BRIDGE,
-				     P2P_MAP_NOT_SUPPORTED };
-	struct utsname un;
-	__u64 used, freeb;
-	struct timespec rt;
-
-	uname(&un);
-	clock_gettime(CLOCK_REALTIME, &rt);
-	totals(&used, &freeb);
-	printf("{\"time\":%.3f,\"kernel\":", rt.tv_sec + rt.tv_nsec / 1e9);
-	json_str(stdout, un.release);
-	printf(",\"interval\":%.6f,\"drops\":%llu,\"used\":%llu,\"free\":%llu,\"providers\":[",
-	       model.interval, (unsigned long long)model.drops,
-	       (unsigned long long)used, (unsigned long long)freeb);
-	for (int i = 0; i < model.nprov; i++) {
-		const struct top_provider *p = &model.prov[i];
-
-		printf("%s{\"bdf\":\"%s\",\"name\":", i ? "," : "", p->bdf);
-		if (p->name[0])
-			json_str(stdout, p->name);
-		else
-			fputs("null", stdout);
-		printf(",\"size\":%llu,\"available\":%llu,\"used\":%llu,\"published\":%s,"
-		       "\"accounting_ok\":%s,\"live_maps\":%lld,\"held_bytes\":%lld,"
-		       "\"alloc_per_s\":%.6f,\"free_per_s\":%.6f,\"fault_per_s\":%.6f,\"maps_per_s\":{",
-		       (unsigned long long)p->size, (unsigned long long)p->avail,
-		       (unsigned long long)top_used(p), p->published ? "true" : "false",
-		       p->acct_mismatch ? "false" : "true", (long long)p->now.live_maps,
-		       (long long)p->now.held_bytes, p->alloc_s, p->free_s, p->fault_s);
-		for (int k = 0; k < 3; k++)
-			printf("%s\"%s\":%.6f", k ? "," : "", map_type_name(order[k]),
-			       p->maps_s[order[k]]);
-		printf("},\"fallback_per_s\":%.6f,\"read_mb_per_s\":%.6f,\"write_mb_per_s\":%.6f,"
-		       "\"totals\":{\"allocs\":%llu,\"frees\":%llu,\"faults\":%llu,\"closes\":%llu,"
-		       "\"fallbacks\":%llu,\"read_bytes\":%llu,\"write_bytes\":%llu,\"maps\":{",
-		       p->fallback_s, p->rd_mbs, p->wr_mbs,
-		       (unsigned long long)p->now.allocs, (unsigned long long)p->now.frees,
-		       (unsigned long long)p->now.faults, (unsigned long long)p->now.closes,
-		       (unsigned long long)p->now.fallbacks, (unsigned long long)p->now.read_bytes,
-		       (unsigned long long)p->now.write_bytes);
-		for (int k = 0; k < 3; k++)
-			printf("%s\"%s\":%llu", k ? "," : "", map_type_name(order[k]),
-			       (unsigned long long)p->now.maps[order[k]]);
-		fputs("}}}", stdout);
-	}
-	fputs("],\"processes\":[", stdout);
-	for (int i = 0; i < model.nproc; i++) {
-		const struct top_proc *p = &model.proc[i];
-
-		printf("%s{\"pid\":%u,\"comm\":", i ? "," : "", p->pid);
-		json_str(stdout, p->comm);
-		printf(",\"held_bytes\":%lld,\"live_maps\":%lld,\"alloc_bytes\":%llu,"
-		       "\"read_mb_per_s\":%.3f,\"write_mb_per_s\":%.3f,\"fallbacks\":%llu}",
-		       (long long)p->now.held_bytes, (long long)p->now.live_maps,
-		       (unsigned long long)p->now.alloc_bytes, p->rd_mbs, p->wr_mbs,
-		       (unsigned long long)p->now.fallbacks);
-	}
-	fputs("],\"pairs\":[", stdout);
-	for (int i = 0; i < model.npair; i++) {
-		const struct top_pair *p = &model.pair[i];
-		char prov[P2P_NAME_LEN + 1] = "", cli[P2P_NAME_LEN + 1] = "", name[32];
-
-		memcpy(prov, p->key.provider, P2P_NAME_LEN);
-		memcpy(cli, p->key.client, P2P_NAME_LEN);
-		printf("%s{\"provider\":", i ? "," : "");
-		json_str(stdout, prov);
-		fputs(",\"client\":", stdout);
-		json_str(stdout, cli);
-		fputs(",\"client_name\":", stdout);
-		if (pci_nvme_name(cli, name, sizeof(name)))
-			json_str(stdout, name);
-		else
-			fputs("null", stdout);
-		printf(",\"map_type\":\"%s\",\"bytes\":%llu,\"fallbacks\":%llu,\"decisions\":{",
-		       map_type_name(p->now.last_type), (unsigned long long)p->now.bytes,
-		       (unsigned long long)p->now.fallbacks);
-		for (int k = 0; k < 3; k++)
-			printf("%s\"%s\":%llu", k ? "," : "", map_type_name(order[k]),
-			       (unsigned long long)p->now.maps[order[k]]);
-		fputs("},\"reason\":", stdout);
-		if (p->reason[0])
-			json_str(stdout, p->reason);
-		else
-			fputs("null", stdout);
-		putchar('}');
-	}
-	fputs("]}\n", stdout);
-	fflush(stdout);
-}
-
-/* ---- interactive ---- */
-
-static struct {
-	enum top_view view;
-	int sort[VIEW_NR];
-	bool reverse, help;
-} ui = { .sort = { 3, 2, 5 } };
-
-static void draw(void)
-{
-	int cols[16], n, rows, y = 0;
-	enum top_view v = ui.view;
-	static const char *const names[VIEW_NR] = { "providers", "processes", "pairs" };
-	char buf[256], cell[160];
-
-	erase();
-	header_text(buf, sizeof(buf));
-	mvaddnstr(y++, 0, buf, COLS);
-	snprintf(buf, sizeof(buf), "view: %s  sort: %s%s  (? for help)", names[v],
-		 top_columns[v][ui.sort[v]].title, ui.reverse ? " (reversed)" : "");
-	mvaddnstr(y++, 0, buf, COLS);
-	y++;
-	if (ui.help) {
-		static const char *const lines[] = {
-			"q        quit",
-			"s or >   sort by the next column",
-			"<        sort by the previous column",
-			"r        reverse the sort",
-			"p        process view (again: providers)",
-			"c        pair view (again: providers)",
-			"+ / -    longer / shorter interval",
-			"?        this help (any key closes it)",
-		};
-
-		for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-			mvaddnstr(y++, 2, lines[i], COLS - 2);
-		refresh();
-		return;
-	}
-	top_sort(&model, v, ui.sort[v], ui.reverse);
-	n = top_fit(v, COLS, cols);
-	attron(A_REVERSE);
-	move(y, 0);
-	for (int c = 0; c < n; c++) {
-		const struct top_column *col = &top_columns[v][cols[c]];
-
-		printw(col->left ? "%s%-*s" : "%s%*s", c ? " " : "", col->width, col->title);
-	}
-	attroff(A_REVERSE);
-	y++;
-	rows = top_nrows(&model, v);
-	if (env.rows && rows > env.rows)
-		rows = env.rows;
-	for (int r = 0; r < rows && y < LINES; r++, y++) {
-		move(y, 0);
-		for (int c = 0; c < n; c++) {
-			const struct top_column *col = &top_columns[v][cols[c]];
-
-			top_cell(&model, v, r, cols[c], cell, sizeof(cell));
-			printw(col->left ? "%s%-*.*s" : "%s%*.*s", c ? " " : "", col->width,
-			       col->width, cell);
-		}
-	}
-	if (!top_nrows(&model, v) && y < LINES)
-		mvaddnstr(y, 0, v == VIEW_PROVIDERS ? "no P2PDMA provider" : "nothing yet", COLS);
-	refresh();
-}
-
-/* Returns false to quit. */
-static bool handle_key(int ch)
-{
-	int n = top_ncolumns(ui.view);
-
-	if (ui.help && ch != ERR && ch != KEY_RESIZE) {
-		ui.help = false;
+	if (left <= 0)
 		return true;
-	}
-	switch (ch) {
-	case 'q': case 'Q': return false;
-	case 's': case '>': ui.sort[ui.view] = (ui.sort[ui.view] + 1) % n; break;
-	case '<': ui.sort[ui.view] = (ui.sort[ui.view] + n - 1) % n; break;
-	case 'r': ui.reverse = !ui.reverse; break;
-	case 'p': ui.view = ui.view == VIEW_PROCESSES ? VIEW_PROVIDERS : VIEW_PROCESSES; break;
-	case 'c': ui.view = ui.view == VIEW_PAIRS ? VIEW_PROVIDERS : VIEW_PAIRS; break;
-	case '?': case 'h': ui.help = true; break;
-	case '+': env.interval = env.interval < 60 ? env.interval * 2 : env.interval; break;
-	case '-': env.interval = env.interval > 0.25 ? env.interval / 2 : env.interval; break;
-	}
-	return true;
+	ts.tv_sec = (time_t)left;
+	ts.tv_nsec = (long)((left - floor(left)) * 1e9);
+	return !nanosleep(&ts, NULL);
 }
 
-static void run_interactive(struct p2pscope_bpf *skel)
-{
-	double last = now_s(), next = last + env.interval;
-
-	initscr();
-	curses_on = true;
-	cbreak();
-	noecho();
-	keypad(stdscr, TRUE);
-	curs_set(0);
-	collect(skel, 0);
-	draw();
-	while (!exiting && env.count) {
-		int wait_ms = (int)((next - now_s()) * 1000);
-		int ch;
-
-		timeout(wait_ms > 0 ? wait_ms : 0);
-		ch = getch();
-		if (ch != ERR) {
-			if (!handle_key(ch))
-				break;
-			draw();
-			continue;
-		}
-		if (now_s() < next)
-			continue;
-		collect(skel, now_s() - last);
-		last = now_s();
-		next = last + env.interval;
-		if (env.count > 0)
-			env.count--;
-		draw();
-	}
-	restore_terminal();
-}
-
-static void run_batch(struct p2pscope_bpf *skel)
+static void run_batch(void)
 {
 	double last = now_s();
 
-	collect(skel, 0);
-	while (!exiting && env.count) {
-		struct timespec ts = { (time_t)env.interval,
-				       (long)((env.interval - (time_t)env.interval) * 1e9) };
-
-		/* signals cut the sleep short; the report still comes */
-		nanosleep(&ts, NULL);
-		collect(skel, now_s() - last);
+	collect(0);
+	while (!exiting && opts.count) {
+		/* a signal cuts the sleep short; the report still comes */
+		sleep_until(last + opts.interval);
+		collect(now_s() - last);
 		last = now_s();
-		if (env.json)
-			print_json();
+		if (opts.json)
+			print_json(&model, &opts, stdout);
 		else
-			print_batch();
-		if (env.count > 0)
-			env.count--;
+			print_batch(&model, &opts, stdout);
+		fflush(stdout);
+		if (opts.count > 0)
+			opts.count--;
 	}
+}
+
+/* ---- signals: every way out leaves the terminal as it was ---- */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void on_fatal(int sig)
+{
+	ui_emergency_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void signals(void)
+{
+	static const int quit[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* no SA_RESTART: a signal must end getch() and nanosleep() */
+	for (size_t i = 0; i < sizeof(quit) / sizeof(quit[0]); i++)
+		sigaction(quit[i], &sa, NULL);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_RESETHAND;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+}
+
+static void collect_cb(double secs)
+{
+	collect(secs);
+}
+
+static unsigned int live_map_slots(void)
+{
+	char bdfs[P2P_MAX_PROVIDERS][P2P_NAME_LEN];
+	unsigned long long total = 0, v;
+	const char *env = getenv("P2PSCOPE_MAX_MAPS");
+	unsigned long n;
+
+	/* tests shrink it to see what the tool says when it runs out */
+	if (env && parse_ulong(env, 1 << 20, &n) && n)
+		return n;
+	/* every mapping holds at least a page: room for all of them */
+	for (int i = provider_list(bdfs, P2P_MAX_PROVIDERS) - 1; i >= 0; i--)
+		if (sysfs_u64(&v, "bus/pci/devices/%s/p2pmem/size", bdfs[i]))
+			total += v;
+	total /= getpagesize();
+	return total < P2P_MAX_MAPS ? P2P_MAX_MAPS : total > 65536 ? 65536 : total;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_arg, "[interval [count]]", doc,
 					  NULL, NULL, NULL };
-	struct p2pscope_bpf *skel;
-	struct sigaction sa = { .sa_handler = on_signal };
-	int err;
 
-	if (argp_parse(&argp, argc, argv, ARGP_NO_HELP, NULL, NULL))
-		return EXIT_USAGE;
-	if (!isatty(STDOUT_FILENO) || env.json)
-		env.batch = true;
-	libbpf_messages(env.verbose);
-	preflight(prog);
+	args_parse(&argp, argc, argv);
+	if (!isatty(STDOUT_FILENO) || opts.json)
+		opts.batch = true;
+	libbpf_messages(setup.verbose);
+	setup.max_maps = live_map_slots();
+	memcpy(model.only, setup.provider, P2P_NAME_LEN);
+	model.reason = p2p_reason;
+	bpf_setup(&setup);
+	model.live_tracked = setup.features & (1U << FEAT_LIVE);
+	signals();
 
-	skel = p2pscope_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "%s: cannot open the BPF object: %s\n", prog, strerror(errno));
-		return 1;
-	}
-	/* totals only: nothing goes through the ring buffer, so keep it small */
-	skel->rodata->emit_events = false;
-	err = bpf_map__set_max_entries(skel->maps.events, getpagesize());
-	if (err) {
-		fprintf(stderr, "%s: cannot size the ring buffer: %s\n", prog, strerror(-err));
-		goto out;
-	}
-	hooks_select(skel->obj, env.verbose, prog);
-	err = p2pscope_bpf__load(skel);
-	if (err) {
-		fprintf(stderr, "%s: cannot load the BPF programs: %s\n", prog, strerror(-err));
-		goto out;
-	}
-	/* mappings from before now come from /proc: look before BPF does */
-	collect(skel, 0);
-	err = p2pscope_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "%s: cannot attach the BPF programs: %s\n", prog, strerror(-err));
-		goto out;
-	}
-	/* no SA_RESTART: a signal must end getch() and nanosleep() */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	atexit(restore_terminal);
-
-	if (env.batch)
-		run_batch(skel);
+	if (opts.batch)
+		run_batch();
 	else
-		run_interactive(skel);
-out:
-	restore_terminal();
-	p2pscope_bpf__destroy(skel);
-	return err ? 1 : 0;
+		run_interactive(&model, &opts, collect_cb, &exiting);
+	bpf_teardown(&setup);
+	return 0;
 }

@@ -11,19 +11,19 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "common.h"
-#include "trace_fmt.h"
+#include "args.h"
+#include "bpf_setup.h"
+#include "names.h"
+#include "sysfs.h"
+#include "fmt.h"
 #include "p2pscope.skel.h"
 
-static const char *prog = "p2ptrace";
-
-static struct trace_opts opts = { .events = ~0 };
+static struct bpf_setup setup = { .trace_mode = true };
+static struct trace_opts opts;
 static double duration;
-static bool verbose;
 static volatile sig_atomic_t exiting;
 
-const char *argp_program_version = "p2ptrace 0.1";
-const char *argp_program_bug_address = "https://github.com/p2pscope/p2pscope/issues";
+const char *argp_program_version = "p2ptrace 0.2";
 static const char doc[] =
 "Trace PCI peer-to-peer DMA: P2P memory allocations and frees, userspace\n"
 "mapping faults and closes, map-type decisions, and block I/O on P2P memory,\n"
@@ -31,12 +31,10 @@ static const char doc[] =
 "\n"
 "EVENT is alloc, free, fault, close, map, io, fallback or revoke. PROVIDER\n"
 "is the device whose memory is used and CLIENT the one doing the DMA, by\n"
-"nvme name where they have one. MAPTYPE is BUS (through a switch), HOSTBR\n"
+"nvme name where they have one. MAP is BUS (through a switch), HOSTBR\n"
 "(through the host bridge) or NOSUP (refused). RESULT is ok, an errno name\n"
-"or SIGBUS. Ctrl-C or -D ends the trace and prints a summary.\n"
-"\n"
-"USAGE: p2ptrace [-h] [-v] [-T] [-j] [-x] [-p PID] [-d DISK] [-P PROVIDER]\n"
-"                [-e EVENTS] [-D SECONDS]\n"
+"or SIGBUS. Filters are applied in the kernel. Ctrl-C or -D ends the trace\n"
+"and prints a summary, with the events the ring buffer had to drop.\n"
 "\n"
 "EXAMPLES:\n"
 "    p2ptrace                 # trace every P2PDMA event\n"
@@ -48,18 +46,17 @@ static const char doc[] =
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Only events of this process", 0 },
 	{ "disk", 'd', "DISK", 0, "Only I/O on this disk (nvme2n1)", 0 },
-	{ "provider", 'P', "PROVIDER", 0, "Only this provider (BDF or nvme name)", 0 },
+	{ "provider", 'P', "PROVIDER", 0, "Only this provider (PCI address or nvme name)", 0 },
 	{ "events", 'e', "EVENTS", 0, "Comma list of events to show", 0 },
 	{ "failures", 'x', NULL, 0, "Only failures, refusals and fallbacks", 0 },
 	{ "timestamp", 'T', NULL, 0, "Wall-clock time instead of seconds since start", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines, one object per event, and a summary", 0 },
 	{ "duration", 'D', "SECONDS", 0, "Stop after this long", 0 },
-	{ "verbose", 'v', NULL, 0, "Report the hooks chosen and libbpf messages", 0 },
-	{ NULL, 'h', NULL, 0, "Show this help", 0 },
-	{},
+	{ "verbose", 'v', NULL, 0, "Report the kernel, the hooks chosen and libbpf messages", 0 },
+	{ 0 },
 };
 
-static error_t parse_arg(int key, char *arg, struct argp_state *state)
+static error_t parse_arg(int key, char *arg, struct argp_state *state __attribute__((unused)))
 {
 	unsigned long pid;
 	int mask;
@@ -67,46 +64,38 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'p':
 		if (!parse_ulong(arg, INT32_MAX, &pid) || !pid)
-			die_usage(prog, "bad PID '%s'", arg);
+			die_usage("bad PID '%s'", arg);
 		if (kill((pid_t)pid, 0) && errno == ESRCH)
-			die_usage(prog, "no process with PID %lu", pid);
-		opts.pid = pid;
+			die_usage("no process with PID %lu", pid);
+		setup.tgid = pid;
 		break;
 	case 'd':
-		opts.disk = resolve_disk(arg);
-		if (!opts.disk)
-			die_usage(prog, "'%s' is not a block device", arg);
+		setup.dev = resolve_disk(arg);
+		if (!setup.dev)
+			die_usage("'%s' is not a block device", arg);
 		break;
 	case 'P':
-		provider_arg(prog, arg, opts.provider, sizeof(opts.provider));
+		if (!resolve_pci(arg, setup.provider, sizeof(setup.provider)))
+			die_usage("'%s' is neither a PCI address nor an nvme controller", arg);
+		if (!pci_is_provider(setup.provider))
+			die_usage("%s (%s) has no P2P memory (no p2pmem in sysfs)", arg, setup.provider);
 		break;
 	case 'e':
 		mask = events_parse(arg);
 		if (mask < 0)
-			die_usage(prog, "bad event list '%s' (alloc,free,fault,close,map,io,fallback,revoke)", arg);
-		opts.events = mask;
+			die_usage("bad event list '%s' (alloc,free,fault,close,map,io,fallback,revoke)", arg);
+		setup.events = mask;
 		break;
-	case 'x':
-		opts.failures = true;
-		break;
-	case 'T':
-		opts.wallclock = true;
-		break;
-	case 'j':
-		opts.json = true;
-		break;
+	case 'x': setup.failures = true; break;
+	case 'T': opts.wallclock = true; break;
+	case 'j': opts.json = true; break;
 	case 'D':
-		if (!parse_seconds(arg, &duration))
-			die_usage(prog, "bad duration '%s'", arg);
+		if (!parse_seconds(arg, 0.001, 1e7, &duration))
+			die_usage("bad duration '%s' (seconds, 0.001 to 10000000)", arg);
 		break;
-	case 'v':
-		verbose = true;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		exit(0);
+	case 'v': setup.verbose = true; break;
 	case ARGP_KEY_ARG:
-		die_usage(prog, "unexpected argument '%s' (see --help)", arg);
+		die_usage("unexpected argument '%s' (see --help)", arg);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -124,60 +113,56 @@ static struct trace_state state;
 static int on_event(void *ctx, void *data, size_t len)
 {
 	(void)ctx;
-	if (len < sizeof(struct p2p_event))
-		return 0;
-	trace_event(&state, &opts, data, stdout);
+	if (len >= sizeof(struct p2p_event))
+		trace_event(&state, &opts, data, stdout);
 	return 0;
+}
+
+static const char *dev_name(void *ctx, __u64 dev)
+{
+	return bpf_dev_name(ctx, dev);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_arg, NULL, doc, NULL, NULL, NULL };
-	struct ring_buffer *rb = NULL;
-	struct p2pscope_bpf *skel;
+	struct sigaction sa = { .sa_handler = on_signal };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct ring_buffer *rb;
 	struct timespec mono, real;
+	struct p2p_losses lost;
 	double deadline = 0;
-	int err;
+	int err = 0;
 
-	if (argp_parse(&argp, argc, argv, ARGP_NO_HELP, NULL, NULL))
-		return EXIT_USAGE;
-	libbpf_messages(verbose);
-	preflight(prog);
+	args_parse(&argp, argc, argv);
+	libbpf_messages(setup.verbose);
+	bpf_setup(&setup);
 
-	skel = p2pscope_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "%s: cannot open the BPF object: %s\n", prog, strerror(errno));
+	rb = ring_buffer__new(bpf_map__fd(setup.skel->maps.events), on_event, NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "p2ptrace: cannot open the ring buffer: %s\n", strerror(errno));
+		bpf_teardown(&setup);
 		return 1;
 	}
-	skel->rodata->targ_tgid = opts.pid;
-	if (hooks_select(skel->obj, verbose, prog) && verbose)
-		fprintf(stderr, "%s: some hooks are unavailable; their events will not appear\n", prog);
-
-	err = p2pscope_bpf__load(skel);
-	if (err) {
-		fprintf(stderr, "%s: cannot load the BPF programs: %s\n", prog, strerror(-err));
-		goto out;
-	}
-	err = p2pscope_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "%s: cannot attach the BPF programs: %s\n", prog, strerror(-err));
-		goto out;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
-	if (!rb) {
-		err = -errno;
-		fprintf(stderr, "%s: cannot open the ring buffer: %s\n", prog, strerror(errno));
-		goto out;
-	}
-
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	/* no SA_RESTART: a signal ends the poll at once */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	state.start_ns = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
 	state.real_offset_ns = (real.tv_sec * 1000000000LL + real.tv_nsec) - (long long)state.start_ns;
+	state.dev_name = dev_name;
+	state.ctx = setup.skel;
 	if (duration)
-		deadline = mono.tv_sec + mono.tv_nsec / 1e9 + duration;
+		deadline = mono_s() + duration;
 	trace_header(&opts, stdout);
 	fflush(stdout);
 	fprintf(stderr, "Tracing P2PDMA events... Hit Ctrl-C to end.\n");
@@ -185,24 +170,21 @@ int main(int argc, char **argv)
 	while (!exiting) {
 		err = ring_buffer__poll(rb, 100);
 		if (err < 0 && err != -EINTR) {
-			fprintf(stderr, "%s: polling the ring buffer: %s\n", prog, strerror(-err));
+			fprintf(stderr, "p2ptrace: polling the ring buffer: %s\n", strerror(-err));
 			break;
 		}
 		err = 0;
 		fflush(stdout);
-		if (deadline) {
-			clock_gettime(CLOCK_MONOTONIC, &mono);
-			if (mono.tv_sec + mono.tv_nsec / 1e9 >= deadline)
-				break;
-		}
+		if (deadline && mono_s() >= deadline)
+			break;
 	}
 	/* what is already in the buffer belongs to the trace */
 	ring_buffer__consume(rb);
-	state.drops = skel->bss->drops;
+	bpf_losses(setup.skel, &lost);
+	state.lost = lost.n[P2P_LOST_EVENTS];
 	trace_summary(&state, &opts, stdout);
 	fflush(stdout);
-out:
 	ring_buffer__free(rb);
-	p2pscope_bpf__destroy(skel);
+	bpf_teardown(&setup);
 	return err ? 1 : 0;
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* p2ptop's model: rates, sorting, column fitting, NOT_SUPPORTED reasons. */
+/* p2ptop's model: rates, old mappings, sorting, column fitting, reasons. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "top_data.h"
+#include "model.h"
+#include "reason.h"
+#include "table.h"
 #include "unit.h"
 
 static char root[] = "/tmp/p2pscope-top.XXXXXX";
@@ -86,6 +88,7 @@ static void topology(const char *host_device)
 	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/size", "16777216\n");
 	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/available", "15728640\n");
 	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/published", "1\n");
+	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/nvme/nvme1/dev", "");
 	puts_file("cpuinfo-intel", "vendor_id\t: GenuineIntel\ncpu family\t: 6\n\n");
 	puts_file("cpuinfo-zen", "vendor_id\t: AuthenticAMD\ncpu family\t: 23\n\n");
 }
@@ -148,16 +151,18 @@ static void test_model(void)
 {
 	struct p2p_provider_stats s = { .allocs = 2, .alloc_bytes = 2 << 20, .live_maps = 2,
 					.held_bytes = 2 << 20 };
-	struct p2p_pid_stats ps = { .live_maps = 2, .held_bytes = 2 << 20, .comm = "holder" };
+	struct p2p_pid_stats ps = { .live_maps = 2, .held_bytes = 2 << 20 };
 
+	memset(&m, 0, sizeof(m));
 	top_begin(&m, 0);
 	top_add_provider_stats(&m, "0000:03:00.0", &s);
 	top_add_provider_stats(&m, "0000:09:00.0", &s);	/* gone from sysfs */
-	top_add_pid_stats(&m, 1, &ps);
+	top_add_pid_stats(&m, 1, "holder", &ps);
 	top_end(&m);
 	CHECK(m.nprov == 1);
 	CHECK(top_used(&m.prov[0]) == 1 << 20);
 	CHECK(m.nproc == 1);
+	CHECK_STR(m.proc[0].comm, "holder");
 
 	/* the next interval: 2 s, one more alloc of 1 MiB and one free of 2 MiB */
 	s.allocs = 3;
@@ -172,6 +177,83 @@ static void test_model(void)
 	CHECK(m.prov[0].maps_s[P2P_MAP_NOT_SUPPORTED] == 4.0);
 	/* sysfs says nothing changed, BPF says -1 MiB: flagged */
 	CHECK(m.prov[0].acct_mismatch);
+	/* the process has no BPF entry this time: gone from the table */
+	CHECK(m.nproc == 0);
+}
+
+static void test_pairs(void)
+{
+	struct p2p_pair_stats st = { .maps = { [P2P_MAP_BUS_ADDR] = 5 } };
+
+	memset(&m, 0, sizeof(m));
+	m.reason = p2p_reason;
+	top_begin(&m, 0);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
+	top_end(&m);
+	CHECK(m.npair == 1 && m.pair[0].map_type == P2P_MAP_BUS_ADDR && !m.pair[0].reason[0]);
+	/* the interval's decisions say what the pair gets now */
+	st.maps[P2P_MAP_NOT_SUPPORTED] = 2;
+	top_begin(&m, 1.0);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
+	top_end(&m);
+	CHECK(m.pair[0].map_type == P2P_MAP_NOT_SUPPORTED && m.pair[0].reason[0]);
+	/* nothing new: the most frequent since the start */
+	top_begin(&m, 1.0);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
+	top_end(&m);
+	CHECK(m.pair[0].map_type == P2P_MAP_BUS_ADDR);
+	/* -P: only that provider's pairs */
+	memcpy(m.only, "0000:05:00.0", 13);
+	top_begin(&m, 1.0);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
+	top_end(&m);
+	CHECK(m.npair == 0);
+}
+
+/*
+ * Mappings made before p2ptop started count once, in every interval, not
+ * once more each interval; and not at all once they are gone.
+ */
+static void test_old_maps(void)
+{
+	static const char smaps[] =
+		"7f0000000000-7f0000100000 rw-s 00000000 00:05 123 /dev/nvme1\n"
+		"Rss:                1024 kB\n"
+		"7f0000100000-7f0000200000 rw-s 00000000 00:05 123 /dev/nvme1\n"
+		"Rss:                1024 kB\n"
+		"7f0000200000-7f0000300000 rw-s 00000000 00:05 123 /dev/nvme1\n"
+		"Rss:                   0 kB\n"
+		"7f0000300000-7f0000400000 rw-p 00000000 00:00 0 \n"
+		"Rss:                1024 kB\n";
+	/* BPF saw the second one allocate: it is in its live_maps */
+	const struct p2p_live_map known[] = { { .tgid = 4242, .start = 0x7f0000100000ULL,
+						.len = 1 << 20 } };
+	char proc[600];
+
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	setenv("P2PSCOPE_PROC", proc, 1);
+	puts_file("proc/4242/smaps", smaps);
+	puts_file("proc/4242/comm", "holder\n");
+
+	memset(&m, 0, sizeof(m));
+	for (int round = 0; round < 3; round++) {
+		top_begin(&m, round ? 1.0 : 0);
+		top_scan_old_maps(&m, round ? NULL : known, round ? 0 : 1);
+		top_end(&m);
+		CHECK(m.nprov == 1 && top_live(&m.prov[0]) == 1);
+		CHECK(top_held(&m.prov[0]) == 1 << 20);
+		CHECK(m.nproc == 1 && m.proc[0].pid == 4242);
+		CHECK(top_proc_live(&m.proc[0]) == 1 && top_proc_held(&m.proc[0]) == 1 << 20);
+		CHECK_STR(m.proc[0].comm, "holder");
+	}
+	/* the process exits */
+	puts_file("proc/4242/smaps", "");
+	top_begin(&m, 1.0);
+	top_scan_old_maps(&m, NULL, 0);
+	top_end(&m);
+	CHECK(top_live(&m.prov[0]) == 0 && top_held(&m.prov[0]) == 0);
+	CHECK(m.nproc == 0);
+	unsetenv("P2PSCOPE_PROC");
 }
 
 static void test_fit(void)
@@ -206,6 +288,7 @@ static void test_sort(void)
 
 	memset(&m, 0, sizeof(m));
 	m.nproc = 3;
+	m.live_tracked = true;
 	m.proc[0] = (struct top_proc){ .pid = 10, .comm = "b" };
 	m.proc[0].now.held_bytes = 0x100000000LL;	/* 4 GiB: beyond int */
 	m.proc[1] = (struct top_proc){ .pid = 11, .comm = "a" };
@@ -223,7 +306,12 @@ static void test_sort(void)
 	human_bytes(1536, buf, sizeof(buf));
 	CHECK_STR(buf, "1.5K");
 	human_bytes(16 << 20, buf, sizeof(buf));
-	CHECK_STR(buf, "16M");
+	CHECK_STR(buf, "16.0M");
+	/* 16 MiB - 512 KiB does not round to the full 16M */
+	human_bytes((16 << 20) - (512 << 10), buf, sizeof(buf));
+	CHECK_STR(buf, "15.5M");
+	human_bytes(200 << 20, buf, sizeof(buf));
+	CHECK_STR(buf, "200M");
 	human_bytes(100, buf, sizeof(buf));
 	CHECK_STR(buf, "100");
 }
@@ -234,8 +322,10 @@ int main(void)
 	test_reasons();
 	test_rates();
 	test_model();
+	test_pairs();
+	test_old_maps();
 	test_fit();
 	test_sort();
 	cleanup();
-	return unit_done("top_data");
+	return unit_done("top");
 }

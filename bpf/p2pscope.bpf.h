@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the BPF programs of p2pscope share: the settings userspace fixes
+ * before load, the maps, and small helpers. Each bpf/ source file holds the
+ * hooks of one concern; `bpftool gen object` links them into one object, so
+ * the maps below (weak, identical in every file) become one set.
+ *
+ * Kernel differences are handled here with CO-RE, never with versions:
+ * struct page lost its pgmap to struct folio, and pci_p2pdma_pagemap and
+ * pci_p2pdma_map_state changed shape after 6.15.
+ */
+#ifndef P2PSCOPE_BPF_H
+#define P2PSCOPE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "p2pscope.h"
+
+/* ---- set by userspace before load (.rodata: the verifier prunes on them) ---- */
+
+extern const volatile bool trace_mode;		/* emit events (p2ptrace) */
+extern const volatile bool top_mode;		/* keep aggregates (p2ptop) */
+extern const volatile __u32 targ_tgid;		/* only this process, 0: all */
+extern const volatile __u32 targ_dev;		/* only I/O on this disk, 0: all */
+extern const volatile char targ_provider[P2P_NAME_LEN];	/* BDF, "": all */
+extern const volatile __u32 targ_events;	/* mask of 1 << P2P_EV_* */
+extern const volatile bool targ_failures;	/* only failures and refusals */
+extern const volatile __u32 page_size;
+extern bool calc_hooked;			/* fentry_calc is attached */
+
+/* ---- maps ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, P2P_RINGBUF_BYTES);
+} events SEC(".maps") __weak;
+
+/* device address -> name, written once per device, read by userspace */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, P2P_MAX_DEVICES);
+	__type(key, __u64);
+	__type(value, struct p2p_devname);
+} devnames SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct p2p_losses);
+} losses SEC(".maps") __weak;
+
+/* p2ptop's aggregates: plain (never evicting) per-CPU hashes */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, P2P_MAX_PROVIDERS);
+	__type(key, __u64);
+	__type(value, struct p2p_provider_stats);
+} provider_stats SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, P2P_MAX_PAIRS);
+	__type(key, struct p2p_pair_key);
+	__type(value, struct p2p_pair_stats);
+} pair_stats SEC(".maps") __weak;
+
+/* userspace removes a process once it is gone and holds nothing */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, P2P_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, struct p2p_pid_stats);
+} pid_stats SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, P2P_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, char[P2P_COMM_LEN]);
+} pid_comm SEC(".maps") __weak;
+
+/* live userspace mappings of our series, by struct pci_p2pdma_map address */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, P2P_MAX_MAPS);
+	__type(key, __u64);
+	__type(value, struct p2p_live_map);
+} live_maps SEC(".maps") __weak;
+
+/*
+ * The task's last P2P map-type decision. A driver maps a request and then
+ * issues it (or fails it) in the same call chain of the same task, so the
+ * request that comes next in this task is the one decided, once its pages
+ * are checked to be the same provider's.
+ */
+struct pending {
+	__u64 provider;
+	__u64 client;
+	__u8 map_type;
+	__u8 valid;
+	__u8 computed;		/* a cache miss is being computed (stock hooks) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pending);
+} pending SEC(".maps") __weak;
+
+/* P2P requests between issue and completion, by struct request address */
+struct inflight {
+	__u64 ts;
+	__u64 provider;
+	__u64 client;
+	__u64 id;		/* pid_tgid of the issuer */
+	__u32 dev;
+	__u8 map_type;
+	__u8 write;
+	char comm[P2P_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, P2P_MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct inflight);
+} inflight SEC(".maps") __weak;
+
+/* kprobe variants: the entry's arguments, for the return probe */
+struct saved_args {
+	__u64 a0, a1;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct saved_args);
+} kargs SEC(".maps") __weak;
+
+/* ---- kernel types that differ between versions (CO-RE flavours) ---- */
+
+/* up to 6.15 (6.12's shape is in vmlinux.h) and from 6.16 on */
+struct p2pdma_provider {
+	struct device *owner;
+	u64 bus_offset;
+} __attribute__((preserve_access_index));
+
+struct pci_p2pdma_pagemap___v7 {
+	struct dev_pagemap pgmap;
+	struct p2pdma_provider *mem;
+} __attribute__((preserve_access_index));
+
+struct pci_p2pdma_map_state___v7 {
+	struct p2pdma_provider *mem;
+	enum pci_p2pdma_map_type map;
+} __attribute__((preserve_access_index));
+
+/* page->pgmap until 6.15, folio->pgmap after */
+struct page___pgmap {
+	struct dev_pagemap *pgmap;
+} __attribute__((preserve_access_index));
+
+struct folio___pgmap {
+	struct dev_pagemap *pgmap;
+} __attribute__((preserve_access_index));
+
+/* ---- helpers ---- */
+
+#define P2P_E2BIG	7	/* a full map refuses a new element */
+#define P2P_EEXIST	17
+
+static __always_inline void lose(int what)
+{
+	__u32 zero = 0;
+	struct p2p_losses *l = bpf_map_lookup_elem(&losses, &zero);
+
+	if (l && what >= 0 && what < P2P_LOST_NR)
+		l->n[what]++;
+}
+
+/* The kernel's enum pci_p2pdma_map_type as ours. */
+static __always_inline __u8 map_type_of(int kt)
+{
+	if (kt == bpf_core_enum_value(enum pci_p2pdma_map_type, PCI_P2PDMA_MAP_BUS_ADDR))
+		return P2P_MAP_BUS_ADDR;
+	if (kt == bpf_core_enum_value(enum pci_p2pdma_map_type, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE))
+		return P2P_MAP_THRU_HOST_BRIDGE;
+	if (kt == bpf_core_enum_value(enum pci_p2pdma_map_type, PCI_P2PDMA_MAP_NOT_SUPPORTED))
+		return P2P_MAP_NOT_SUPPORTED;
+	return P2P_MAP_UNKNOWN;
+}
+
+static __always_inline __u64 pci_dev_addr(struct pci_dev *pdev)
+{
+	return pdev ? (__u64)pdev + bpf_core_field_offset(struct pci_dev, dev) : 0;
+}
+
+static __always_inline bool name_matches(const char *name)
+{
+#pragma unroll
+	for (int i = 0; i < P2P_NAME_LEN; i++) {
+		if (name[i] != targ_provider[i])
+			return false;
+		if (!name[i])
+			return true;
+	}
+	return true;
+}
+
+/*
+ * Make a device's name known to userspace the first time it is seen, and
+ * say whether it is the provider asked for. A known device costs one
+ * lookup of an 8-byte key.
+ */
+static __always_inline bool dev_seen(__u64 dev, bool is_provider)
+{
+	struct p2p_devname *d, n = {};
+	const char *kname;
+
+	if (!dev)
+		return !targ_provider[0] || !is_provider;
+	d = bpf_map_lookup_elem(&devnames, &dev);
+	if (d)
+		return d->wanted || !is_provider;
+	kname = BPF_CORE_READ((struct device *)dev, kobj.name);
+	if (kname)
+		bpf_probe_read_kernel_str(n.name, sizeof(n.name), kname);
+	n.wanted = !targ_provider[0] || name_matches(n.name);
+	if (bpf_map_update_elem(&devnames, &dev, &n, BPF_NOEXIST) == -P2P_E2BIG)
+		lose(P2P_LOST_NAMES);
+	return n.wanted || !is_provider;
+}
+
+/* The provider (its struct device) behind a P2PDMA pagemap, or 0. */
+static __always_inline __u64 pgmap_provider(struct dev_pagemap *pgmap)
+{
+	if (!pgmap || BPF_CORE_READ(pgmap, type) !=
+		      bpf_core_enum_value(enum memory_type, MEMORY_DEVICE_PCI_P2PDMA))
+		return 0;
+	if (bpf_core_field_exists(struct pci_p2pdma_pagemap___v7, mem)) {
+		struct pci_p2pdma_pagemap___v7 *p = (void *)pgmap -
+			bpf_core_field_offset(struct pci_p2pdma_pagemap___v7, pgmap);
+
+		return (__u64)BPF_CORE_READ(p, mem, owner);
+	} else {
+		struct pci_p2pdma_pagemap *p = (void *)pgmap -
+			bpf_core_field_offset(struct pci_p2pdma_pagemap, pgmap);
+
+		return pci_dev_addr(BPF_CORE_READ(p, provider));
+	}
+}
+
+/* A page's dev_pagemap (meaningful for ZONE_DEVICE pages only). */
+static __always_inline struct dev_pagemap *page_pgmap(void *page)
+{
+	if (bpf_core_field_exists(struct page___pgmap, pgmap))
+		return BPF_CORE_READ((struct page___pgmap *)page, pgmap);
+	/* P2P pages are order 0: the page is its folio */
+	return BPF_CORE_READ((struct folio___pgmap *)page, pgmap);
+}
+
+static __always_inline bool event_wanted(__u8 type, __u64 id)
+{
+	if (!trace_mode || !(targ_events & (1U << type)))
+		return false;
+	return !targ_tgid || (id >> 32) == targ_tgid;
+}
+
+/* A zeroed event record on behalf of task id, or NULL (counted as lost). */
+static __always_inline struct p2p_event *event_start(__u8 type, __u64 id)
+{
+	struct p2p_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		lose(P2P_LOST_EVENTS);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->type = type;
+	return e;
+}
+
+static __always_inline void event_send(struct p2p_event *e)
+{
+	/* the default adapts: a wakeup only when the reader has caught up */
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline struct p2p_provider_stats *provider_stats_of(__u64 provider)
+{
+	static const struct p2p_provider_stats zero;
+	struct p2p_provider_stats *s = bpf_map_lookup_elem(&provider_stats, &provider);
+
+	if (s)
+		return s;
+	if (bpf_map_update_elem(&provider_stats, &provider, &zero, BPF_NOEXIST) == -P2P_E2BIG)
+		lose(P2P_LOST_PROVIDERS);
+	return bpf_map_lookup_elem(&provider_stats, &provider);
+}
+
+static __always_inline struct p2p_pair_stats *pair_stats_of(__u64 provider, __u64 client)
+{
+	static const struct p2p_pair_stats zero;
+	struct p2p_pair_key key = { provider, client };
+	struct p2p_pair_stats *s = bpf_map_lookup_elem(&pair_stats, &key);
+
+	if (s)
+		return s;
+	if (bpf_map_update_elem(&pair_stats, &key, &zero, BPF_NOEXIST) == -P2P_E2BIG)
+		lose(P2P_LOST_PAIRS);
+	return bpf_map_lookup_elem(&pair_stats, &key);
+}
+
+/* A process's totals; its name is taken once, from the current task. */
+static __always_inline struct p2p_pid_stats *pid_stats_of(__u32 tgid, bool current_is_it)
+{
+	static const struct p2p_pid_stats zero;
+	struct p2p_pid_stats *s = bpf_map_lookup_elem(&pid_stats, &tgid);
+	char comm[P2P_COMM_LEN];
+
+	if (s)
+		return s;
+	if (bpf_map_update_elem(&pid_stats, &tgid, &zero, BPF_NOEXIST) == -P2P_E2BIG) {
+		lose(P2P_LOST_PIDS);
+		return NULL;
+	}
+	if (current_is_it) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		bpf_map_update_elem(&pid_comm, &tgid, comm, BPF_NOEXIST);
+	}
+	return bpf_map_lookup_elem(&pid_stats, &tgid);
+}
+
+static __always_inline struct pending *task_pending(bool create)
+{
+	return bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+static __always_inline void save_args(__u64 a0, __u64 a1)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct saved_args a = { a0, a1 };
+
+	bpf_map_update_elem(&kargs, &tid, &a, BPF_ANY);
+}
+
+static __always_inline bool take_args(struct saved_args *a)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct saved_args *p = bpf_map_lookup_elem(&kargs, &tid);
+
+	if (!p)
+		return false;
+	*a = *p;
+	bpf_map_delete_elem(&kargs, &tid);
+	return true;
+}
+
+#endif /* P2PSCOPE_BPF_H */

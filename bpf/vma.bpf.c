@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace mappings of P2P memory: faults and closes of our series'
+ * mappings (p2pdma tracepoints), the stock sysfs p2pmem/allocate mmap, the
+ * mappings that hold memory (for p2ptop's "who holds the CMB"), and
+ * revocation on unbind.
+ */
+#include "p2pscope.bpf.h"
+
+static __always_inline void on_vma(__u8 type, __u64 provider, __u64 addr, __u64 len,
+				   __u16 flags, int result)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct p2p_event *e;
+
+	if (!dev_seen(provider, true))
+		return;
+	if (top_mode) {
+		struct p2p_provider_stats *s = provider_stats_of(provider);
+		struct p2p_pid_stats *ps;
+
+		if (s && type == P2P_EV_FAULT)
+			s->faults++;
+		else if (s)
+			s->closes++;
+		if (type == P2P_EV_FAULT && (ps = pid_stats_of(id >> 32, true)))
+			ps->faults++;
+	}
+	if (!event_wanted(type, id) || (targ_failures && !result))
+		return;
+	e = event_start(type, id);
+	if (!e)
+		return;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->provider = provider;
+	e->aux = addr;
+	e->bytes = len;
+	e->flags = flags;
+	e->result = result;
+	event_send(e);
+}
+
+SEC("tp_btf/p2pdma_vma_fault")
+int BPF_PROG(tp_fault, struct pci_dev *pdev, unsigned long address, size_t len,
+	     bool allocated, vm_fault_t ret)
+{
+	int result = 0;
+
+	if (ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGBUS))
+		result = P2P_RESULT_SIGBUS;
+	else if (ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_OOM))
+		result = -12;	/* ENOMEM */
+	else if (ret & ~(vm_fault_t)bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_NOPAGE))
+		result = -14;	/* EFAULT: any other failure */
+	on_vma(P2P_EV_FAULT, pci_dev_addr(pdev), address, len,
+	       allocated ? P2P_F_ALLOCATED : 0, result);
+	return 0;
+}
+
+SEC("tp_btf/p2pdma_vma_close")
+int BPF_PROG(tp_close, struct pci_dev *pdev, unsigned long start, size_t len,
+	     bool populated)
+{
+	on_vma(P2P_EV_CLOSE, pci_dev_addr(pdev), start, len,
+	       populated ? P2P_F_POPULATED : 0, 0);
+	return 0;
+}
+
+/* stock kernels: the sysfs p2pmem/allocate file maps everything at mmap() */
+SEC("fexit/p2pmem_alloc_mmap")
+int BPF_PROG(fexit_sysfs_mmap, struct file *filp, struct kobject *kobj,
+	     void *attr, struct vm_area_struct *vma, int ret)
+{
+	__u64 provider = (__u64)kobj - bpf_core_field_offset(struct device, kobj);
+	__u64 start = vma->vm_start;
+
+	on_vma(P2P_EV_FAULT, provider, start, vma->vm_end - start,
+	       P2P_F_MMAP | (ret ? 0 : P2P_F_ALLOCATED), ret);
+	return 0;
+}
+
+/*
+ * Live mappings (our series): the fault that finds a map populated for the
+ * first time starts it, the close that drops its last reference ends it.
+ * A mapping made before the tool started is unknown here, and its close is
+ * ignored; p2ptop finds those in /proc.
+ */
+SEC("fexit/pci_p2pdma_vma_fault")
+int BPF_PROG(fexit_vma_fault, struct vm_fault *vmf, vm_fault_t ret)
+{
+	struct pci_p2pdma_map *pmap = vmf->vma->vm_private_data;
+	__u64 key = (__u64)pmap, id;
+	struct p2p_provider_stats *s;
+	struct p2p_pid_stats *ps;
+	struct p2p_live_map lm = {};
+	long err;
+
+	if (!top_mode || !pmap || !BPF_CORE_READ(pmap, kaddr) ||
+	    bpf_map_lookup_elem(&live_maps, &key))
+		return 0;
+	lm.provider = pci_dev_addr(BPF_CORE_READ(pmap, pdev));
+	if (!dev_seen(lm.provider, true))
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	lm.len = BPF_CORE_READ(pmap, len);
+	lm.start = vmf->vma->vm_start;
+	lm.tgid = id >> 32;
+	err = bpf_map_update_elem(&live_maps, &key, &lm, BPF_NOEXIST);
+	if (err) {
+		if (err != -P2P_EEXIST)	/* another thread's fault won */
+			lose(P2P_LOST_MAPS);
+		return 0;
+	}
+	s = provider_stats_of(lm.provider);
+	if (s) {
+		s->live_maps++;
+		s->held_bytes += lm.len;
+	}
+	ps = pid_stats_of(lm.tgid, true);
+	if (ps) {
+		ps->live_maps++;
+		ps->held_bytes += lm.len;
+	}
+	return 0;
+}
+
+SEC("fentry/pci_p2pdma_vma_close")
+int BPF_PROG(fentry_vma_close, struct vm_area_struct *vma)
+{
+	struct pci_p2pdma_map *pmap = vma->vm_private_data;
+	struct p2p_provider_stats *s;
+	struct p2p_pid_stats *ps;
+	struct p2p_live_map *lm;
+	__u64 key = (__u64)pmap;
+
+	/* only the close that drops the last reference releases the map */
+	if (!top_mode || !pmap || BPF_CORE_READ(pmap, ref.refcount.refs.counter) != 1)
+		return 0;
+	lm = bpf_map_lookup_elem(&live_maps, &key);
+	if (!lm)
+		return 0;
+	s = bpf_map_lookup_elem(&provider_stats, &lm->provider);
+	if (s) {
+		s->live_maps--;
+		s->held_bytes -= lm->len;
+	}
+	ps = bpf_map_lookup_elem(&pid_stats, &lm->tgid);
+	if (ps) {
+		ps->live_maps--;
+		ps->held_bytes -= lm->len;
+	}
+	bpf_map_delete_elem(&live_maps, &key);
+	return 0;
+}
+
+SEC("tp_btf/p2pdma_revoke")
+int BPF_PROG(tp_revoke, struct pci_dev *pdev, unsigned int nr_maps, size_t bytes)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 provider = pci_dev_addr(pdev);
+	struct p2p_event *e;
+
+	if (!dev_seen(provider, true) || !event_wanted(P2P_EV_REVOKE, id))
+		return 0;
+	e = event_start(P2P_EV_REVOKE, id);
+	if (!e)
+		return 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->provider = provider;
+	e->bytes = bytes;
+	e->aux = nr_maps;
+	event_send(e);
+	return 0;
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/* PCI devices, providers, NVMe controllers and disks, from sysfs. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "sysfs.h"
+
+const char *sysfs_root(void)
+{
+	const char *root = getenv("P2PSCOPE_SYSFS");
+
+	return root && *root ? root : "/sys";
+}
+
+static FILE *sysfs_open(const char *fmt, va_list ap)
+{
+	char rel[PATH_MAX], path[PATH_MAX + 64];
+
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	snprintf(path, sizeof(path), "%s/%s", sysfs_root(), rel);
+	return fopen(path, "r");
+}
+
+bool sysfs_u64(unsigned long long *v, const char *fmt, ...)
+{
+	char buf[64], *end;
+	va_list ap;
+	FILE *f;
+	bool ok;
+
+	va_start(ap, fmt);
+	f = sysfs_open(fmt, ap);
+	va_end(ap);
+	if (!f)
+		return false;
+	ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	if (!ok)
+		return false;
+	*v = strtoull(buf, &end, 0);
+	return end != buf;
+}
+
+bool sysfs_str(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f;
+	bool ok;
+
+	va_start(ap, fmt);
+	f = sysfs_open(fmt, ap);
+	va_end(ap);
+	if (!f)
+		return false;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = 0;
+	return ok;
+}
+
+bool is_bdf(const char *s)
+{
+	size_t dom = strspn(s, "0123456789abcdef");
+
+	/* domain:bus:slot.function, the domain 4 hex digits or more */
+	return dom >= 4 && dom <= 8 && s[dom] == ':' &&
+	       isxdigit((unsigned char)s[dom + 1]) && isxdigit((unsigned char)s[dom + 2]) &&
+	       s[dom + 3] == ':' &&
+	       isxdigit((unsigned char)s[dom + 4]) && isxdigit((unsigned char)s[dom + 5]) &&
+	       s[dom + 6] == '.' && s[dom + 7] >= '0' && s[dom + 7] <= '7' && !s[dom + 8] &&
+	       dom + 8 < P2P_NAME_LEN;
+}
+
+const char *resolve_pci(const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *base;
+	struct stat st;
+	ssize_t n;
+
+	if (!strncmp(name, "/dev/", 5))
+		name += 5;
+	if (!*name || strchr(name, '/'))
+		return NULL;
+	if (is_bdf(name)) {
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", sysfs_root(), name);
+		if (stat(path, &st))
+			return NULL;
+		snprintf(buf, len, "%s", name);
+		return buf;
+	}
+	snprintf(path, sizeof(path), "%s/class/nvme/%s/device", sysfs_root(), name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return NULL;
+	link[n] = 0;
+	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (!is_bdf(base))
+		return NULL;
+	snprintf(buf, len, "%s", base);
+	return buf;
+}
+
+bool pci_is_provider(const char *bdf)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/p2pmem", sysfs_root(), bdf);
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+int provider_list(char (*bdfs)[P2P_NAME_LEN], int max)
+{
+	char path[PATH_MAX];
+	struct dirent **list;
+	int n, count = 0;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices", sysfs_root());
+	n = scandir(path, &list, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *d = list[i]->d_name;
+
+		/* is_bdf() keeps names shorter than P2P_NAME_LEN */
+		if (count < max && is_bdf(d) && pci_is_provider(d))
+			memcpy(bdfs[count++], d, strlen(d) + 1);
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+	return count;
+}
+
+/*
+ * Tools name every event: remember lookups for a second, so a busy trace
+ * does not walk sysfs per event, and a rebind is still noticed.
+ */
+#define NAME_CACHE 32
+
+struct name_cache {
+	char key[32], val[32];
+	bool found;
+	time_t when;
+	unsigned int next;
+};
+
+static bool cache_get(struct name_cache *c, const char *key, char *buf, size_t len,
+		      const char **ret)
+{
+	time_t now = time(NULL);
+
+	for (int i = 0; i < NAME_CACHE; i++) {
+		if (c[i].when && now - c[i].when < 1 && !strcmp(c[i].key, key)) {
+			*ret = NULL;
+			if (c[i].found) {
+				snprintf(buf, len, "%s", c[i].val);
+				*ret = buf;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+static void cache_put(struct name_cache *c, const char *key, const char *val)
+{
+	struct name_cache *e = &c[c[0].next++ % NAME_CACHE];
+
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	snprintf(e->val, sizeof(e->val), "%s", val ? val : "");
+	e->found = val != NULL;
+	e->when = time(NULL);
+}
+
+static const char *nvme_lookup(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	const char *ret = NULL;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/nvme", sysfs_root(), bdf);
+	dir = opendir(path);
+	if (!dir)
+		return NULL;
+	while ((de = readdir(dir))) {
+		if (!strncmp(de->d_name, "nvme", 4) && isdigit((unsigned char)de->d_name[4])) {
+			snprintf(buf, len, "%s", de->d_name);
+			ret = buf;
+			break;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
+const char *pci_nvme_name(const char *bdf, char *buf, size_t len)
+{
+	static struct name_cache cache[NAME_CACHE];
+	const char *ret;
+
+	if (cache_get(cache, bdf, buf, len, &ret))
+		return ret;
+	ret = nvme_lookup(bdf, buf, len);
+	cache_put(cache, bdf, ret);
+	return ret;
+}
+
+const char *pci_display_name(const char *bdf, char *buf, size_t len)
+{
+	if (!bdf[0])
+		return "-";
+	if (pci_nvme_name(bdf, buf, len))
+		return buf;
+	snprintf(buf, len, "%s", bdf);
+	return buf;
+}
+
+const char *disk_name(__u32 kdev, char *buf, size_t len)
+{
+	static struct name_cache cache[NAME_CACHE];
+	char path[PATH_MAX], link[PATH_MAX], key[32];
+	const char *ret;
+	ssize_t n;
+
+	snprintf(key, sizeof(key), "%u:%u", kdev >> 20, kdev & ((1U << 20) - 1));
+	if (cache_get(cache, key, buf, len, &ret))
+		return ret;
+	snprintf(path, sizeof(path), "%s/dev/block/%s", sysfs_root(), key);
+	n = readlink(path, link, sizeof(link) - 1);
+	ret = NULL;
+	if (n > 0) {
+		link[n] = 0;
+		snprintf(buf, len, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+		ret = buf;
+	}
+	cache_put(cache, key, ret);
+	return ret;
+}
+
+__u32 resolve_disk(const char *name)
+{
+	char buf[64];
+	unsigned int ma, mi;
+
+	if (!strncmp(name, "/dev/", 5))
+		name += 5;
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	if (!sysfs_str(buf, sizeof(buf), "class/block/%s/dev", name) ||
+	    sscanf(buf, "%u:%u", &ma, &mi) != 2)
+		return 0;
+	return (ma << 20) | mi;
+}

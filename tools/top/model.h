@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * p2ptop's model: what one interval shows, built from sysfs, the BPF
+ * totals and /proc, with rates and cross-checks. No BPF or terminal code
+ * here, so the host tests can drive it.
+ */
+#ifndef P2PSCOPE_TOP_MODEL_H
+#define P2PSCOPE_TOP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "p2pscope.h"
+
+#define TOP_HISTORY 60		/* samples kept for the sparklines */
+
+struct top_provider {
+	char bdf[P2P_NAME_LEN];
+	char name[P2P_NAME_LEN];		/* nvme name or "" */
+	__u64 size, avail;			/* sysfs p2pmem */
+	bool published;
+	struct p2p_provider_stats now, prev;	/* BPF totals */
+	bool have_prev;
+	__s64 old_maps, old_bytes;		/* mappings from before the start */
+	/* per second over the interval */
+	double alloc_s, free_s, fault_s, maps_s[P2P_MAP_NR], fallback_s;
+	double rd_mbs, wr_mbs;
+	double hist_mbs[TOP_HISTORY], hist_fb[TOP_HISTORY];	/* oldest first */
+	/* sysfs and BPF disagree on what the interval allocated */
+	bool acct_mismatch;
+	__u64 prev_used;
+	bool seen;
+};
+
+struct top_proc {
+	__u32 pid;
+	char comm[P2P_COMM_LEN + 1];
+	struct p2p_pid_stats now, prev;
+	__s64 old_maps, old_bytes;
+	bool have_prev, seen;
+	double rd_mbs, wr_mbs;
+};
+
+struct top_pair {
+	char provider[P2P_NAME_LEN], client[P2P_NAME_LEN];
+	struct p2p_pair_stats now, prev;
+	bool have_prev;
+	int map_type;			/* what the kernel decides for the pair */
+	char reason[160];
+	bool seen;
+};
+
+/* Mappings that existed before p2ptop started, found in /proc. */
+#define TOP_MAX_OLD 256
+
+struct top_old_map {
+	__u32 pid;
+	__u64 start, len;
+	char bdf[P2P_NAME_LEN];
+	bool seen;
+};
+
+struct top_model {
+	struct top_provider prov[P2P_MAX_PROVIDERS];
+	int nprov;
+	struct top_proc proc[P2P_MAX_PIDS];
+	int nproc;
+	struct top_pair pair[P2P_MAX_PAIRS];
+	int npair;
+	struct p2p_losses lost;
+	double interval;		/* seconds the rates cover */
+	char only[P2P_NAME_LEN];	/* -P: this provider only */
+	bool live_tracked;		/* the kernel lets BPF follow mappings */
+	bool incomplete;		/* a BPF map could not be read */
+	struct top_old_map old[TOP_MAX_OLD];
+	int nold;
+	bool scanned;
+	/* why P2P is refused for a pair (the PCI topology's verdict) */
+	const char *(*reason)(const char *provider, const char *client, char *buf, size_t len);
+};
+
+double top_rate(__u64 now, __u64 prev, double secs);
+__u64 top_used(const struct top_provider *p);
+__s64 top_held(const struct top_provider *p);
+__s64 top_live(const struct top_provider *p);
+__s64 top_proc_held(const struct top_proc *p);
+__s64 top_proc_live(const struct top_proc *p);
+
+/* Start an interval: read the providers from sysfs; totals start over. */
+void top_begin(struct top_model *m, double secs);
+/* Feed the BPF totals, devices already named by their PCI address. */
+void top_add_provider_stats(struct top_model *m, const char *bdf,
+			    const struct p2p_provider_stats *s);
+void top_add_pid_stats(struct top_model *m, __u32 pid, const char *comm,
+		       const struct p2p_pid_stats *s);
+void top_add_pair_stats(struct top_model *m, const char *provider, const char *client,
+			const struct p2p_pair_stats *s);
+/*
+ * Mappings BPF cannot see (populated before the start) are found once in
+ * /proc/PID/smaps, leaving out those BPF already follows (known), and then
+ * followed there until they go away.
+ */
+void top_scan_old_maps(struct top_model *m, const struct p2p_live_map *known, int nknown);
+/* Finish: rates, cross-checks, reasons; drop what went away. */
+void top_end(struct top_model *m);
+
+/* Whether the process is gone for good: no /proc entry. */
+bool top_pid_gone(__u32 pid);
+
+#endif /* P2PSCOPE_TOP_MODEL_H */

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/* p2ptop's output: batch text, JSON lines and the interactive screen. */
+#define _GNU_SOURCE
+#include <curses.h>
+#include <math.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/utsname.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include "json.h"
+#include "names.h"
+#include "sysfs.h"
+#include "table.h"
+#include "view.h"
+
+static void totals(const struct top_model *m, __u64 *used, __u64 *freeb)
+{
+	*used = *freeb = 0;
+	for (int i = 0; i < m->nprov; i++) {
+		*used += top_used(&m->prov[i]);
+		*freeb += m->prov[i].avail;
+	}
+}
+
+static __u64 lost_total(const struct top_model *m)
+{
+	__u64 n = 0;
+
+	for (int i = P2P_LOST_MAPS; i < P2P_LOST_NR; i++)
+		n += m->lost.n[i];
+	return n;
+}
+
+static void header_text(const struct top_model *m, const struct top_opts *o, char *buf, size_t len)
+{
+	char u[16], f[16], when[16];
+	struct utsname un;
+	__u64 used, freeb;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	uname(&un);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	totals(m, &used, &freeb);
+	human_bytes(used, u, sizeof(u));
+	human_bytes(freeb, f, sizeof(f));
+	snprintf(buf, len, "p2ptop %s  kernel %s  providers %d  CMB used %s free %s  every %gs%s",
+		 when, un.release, m->nprov, u, f, o->interval,
+		 lost_total(m) || m->incomplete ? "  INCOMPLETE (see JSON \"lost\")" : "");
+}
+
+/* ---- batch text ---- */
+
+static void print_table(const struct top_model *m, const struct top_opts *o,
+			enum top_view v, int width, FILE *f)
+{
+	int cols[TOP_MAX_COLS], n = top_fit(v, width, cols), rows = top_nrows(m, v);
+	char cell[200];
+
+	if (o->rows && rows > o->rows)
+		rows = o->rows;
+	for (int c = 0; c < n; c++) {
+		const struct top_column *col = &top_columns[v][cols[c]];
+
+		fprintf(f, col->left ? "%s%-*s" : "%s%*s", c ? " " : "", col->width, col->title);
+	}
+	fputc('\n', f);
+	for (int r = 0; r < rows; r++) {
+		for (int c = 0; c < n; c++) {
+			const struct top_column *col = &top_columns[v][cols[c]];
+
+			top_cell(m, v, r, cols[c], cell, sizeof(cell));
+			/* the last column may run on: reasons are long */
+			if (c == n - 1 && col->left)
+				fprintf(f, "%s%s", c ? " " : "", cell);
+			else
+				fprintf(f, col->left ? "%s%-*.*s" : "%s%*.*s", c ? " " : "",
+					col->width, col->width, cell);
+		}
+		fputc('\n', f);
+	}
+}
+
+static int out_width(FILE *f)
+{
+	struct winsize ws;
+
+	if (isatty(fileno(f)) && !ioctl(fileno(f), TIOCGWINSZ, &ws) && ws.ws_col)
+		return ws.ws_col;
+	return 250;	/* a file or pipe gets every column */
+}
+
+void print_batch(struct top_model *m, const struct top_opts *o, FILE *f)
+{
+	char head[256];
+	int width = out_width(f);
+
+	if (isatty(fileno(f)) && !o->noclear)
+		fputs("\033[H\033[2J", f);
+	header_text(m, o, head, sizeof(head));
+	fprintf(f, "%s\n\n", head);
+	top_sort(m, VIEW_PROVIDERS, 3, false);
+	print_table(m, o, VIEW_PROVIDERS, width, f);
+	fputc('\n', f);
+	top_sort(m, VIEW_PROCESSES, 2, false);
+	print_table(m, o, VIEW_PROCESSES, width, f);
+	fputc('\n', f);
+	top_sort(m, VIEW_PAIRS, 5, false);
+	print_table(m, o, VIEW_PAIRS, width, f);
+	fputc('\n', f);
+}
+
+/* ---- JSON ---- */
+
+static const int map_order[] = { P2P_MAP_BUS_ADDR, P2P_MAP_THRU_HOST_BRIDGE,
+				 P2P_MAP_NOT_SUPPORTED };
+
+static void json_maps(struct json *j, const char *key, const double *rates, const __u64 *counts)
+{
+	json_key(j, key);
+	json_object_begin(j);
+	for (int k = 0; k < 3; k++) {
+		if (rates)
+			json_kv_double(j, map_type_name(map_order[k]), rates[map_order[k]], 6);
+		else
+			json_kv_u64(j, map_type_name(map_order[k]), counts[map_order[k]]);
+	}
+	json_object_end(j);
+}
+
+static void json_provider(struct json *j, const struct top_provider *p)
+{
+	json_object_begin(j);
+	json_kv_string(j, "bdf", p->bdf);
+	json_kv_string(j, "name", p->name[0] ? p->name : NULL);
+	json_kv_u64(j, "size", p->size);
+	json_kv_u64(j, "available", p->avail);
+	json_kv_u64(j, "used", top_used(p));
+	json_kv_bool(j, "published", p->published);
+	json_kv_bool(j, "accounting_ok", !p->acct_mismatch);
+	json_kv_s64(j, "live_maps", top_live(p));
+	json_kv_s64(j, "held_bytes", top_held(p));
+	json_kv_double(j, "alloc_per_s", p->alloc_s, 6);
+	json_kv_double(j, "free_per_s", p->free_s, 6);
+	json_kv_double(j, "fault_per_s", p->fault_s, 6);
+	json_maps(j, "maps_per_s", p->maps_s, NULL);
+	json_kv_double(j, "fallback_per_s", p->fallback_s, 6);
+	json_kv_double(j, "read_mb_per_s", p->rd_mbs, 6);
+	json_kv_double(j, "write_mb_per_s", p->wr_mbs, 6);
+	json_key(j, "totals");
+	json_object_begin(j);
+	json_kv_u64(j, "allocs", p->now.allocs);
+	json_kv_u64(j, "frees", p->now.frees);
+	json_kv_u64(j, "alloc_bytes", p->now.alloc_bytes);
+	json_kv_u64(j, "free_bytes", p->now.free_bytes);
+	json_kv_u64(j, "faults", p->now.faults);
+	json_kv_u64(j, "closes", p->now.closes);
+	json_kv_u64(j, "fallbacks", p->now.fallbacks);
+	json_kv_u64(j, "fallback_bytes", p->now.fallback_bytes);
+	json_kv_u64(j, "ios", p->now.ios);
+	json_kv_u64(j, "read_bytes", p->now.read_bytes);
+	json_kv_u64(j, "write_bytes", p->now.write_bytes);
+	json_maps(j, "maps", NULL, p->now.maps);
+	json_object_end(j);
+	json_object_end(j);
+}
+
+void print_json(const struct top_model *m, const struct top_opts *o, FILE *f)
+{
+	static const char *const lost_names[P2P_LOST_NR] = {
+		"events", "maps", "ios", "pids", "pairs", "providers", "names",
+	};
+	struct utsname un;
+	__u64 used, freeb;
+	struct timespec rt;
+	char name[32];
+	struct json j;
+
+	(void)o;
+	uname(&un);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	totals(m, &used, &freeb);
+	json_init(&j, f);
+	json_object_begin(&j);
+	json_kv_double(&j, "time", rt.tv_sec + rt.tv_nsec / 1e9, 3);
+	json_kv_string(&j, "kernel", un.release);
+	json_kv_double(&j, "interval", m->interval, 6);
+	json_kv_u64(&j, "used", used);
+	json_kv_u64(&j, "free", freeb);
+	/* the tables are exact unless something here is non-zero */
+	json_kv_bool(&j, "complete", !lost_total(m) && !m->incomplete);
+	json_kv_bool(&j, "held_tracked", m->live_tracked);
+	json_key(&j, "lost");
+	json_object_begin(&j);
+	for (int i = P2P_LOST_MAPS; i < P2P_LOST_NR; i++)
+		json_kv_u64(&j, lost_names[i], m->lost.n[i]);
+	json_object_end(&j);
+	json_key(&j, "providers");
+	json_array_begin(&j);
+	for (int i = 0; i < m->nprov; i++)
+		json_provider(&j, &m->prov[i]);
+	json_array_end(&j);
+	json_key(&j, "processes");
+	json_array_begin(&j);
+	for (int i = 0; i < m->nproc; i++) {
+		const struct top_proc *p = &m->proc[i];
+
+		json_object_begin(&j);
+		json_kv_u64(&j, "pid", p->pid);
+		json_key(&j, "comm");
+		json_string_n(&j, p->comm, P2P_COMM_LEN);
+		json_kv_s64(&j, "held_bytes", top_proc_held(p));
+		json_kv_s64(&j, "live_maps", top_proc_live(p));
+		json_kv_u64(&j, "alloc_bytes", p->now.alloc_bytes);
+		json_kv_u64(&j, "faults", p->now.faults);
+		json_kv_double(&j, "read_mb_per_s", p->rd_mbs, 3);
+		json_kv_double(&j, "write_mb_per_s", p->wr_mbs, 3);
+		json_kv_u64(&j, "read_bytes", p->now.read_bytes);
+		json_kv_u64(&j, "write_bytes", p->now.write_bytes);
+		json_kv_u64(&j, "fallbacks", p->now.fallbacks);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "pairs");
+	json_array_begin(&j);
+	for (int i = 0; i < m->npair; i++) {
+		const struct top_pair *p = &m->pair[i];
+
+		json_object_begin(&j);
+		json_kv_string(&j, "provider", p->provider);
+		json_kv_string(&j, "client", p->client);
+		json_kv_string(&j, "client_name", pci_nvme_name(p->client, name, sizeof(name)));
+		json_kv_string(&j, "map_type", map_type_name(p->map_type));
+		json_kv_u64(&j, "ios", p->now.ios);
+		json_kv_u64(&j, "bytes", p->now.bytes);
+		json_kv_u64(&j, "fallbacks", p->now.fallbacks);
+		json_maps(&j, "decisions", NULL, p->now.maps);
+		json_kv_string(&j, "reason", p->reason[0] ? p->reason : NULL);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+}
+
+/* ---- interactive ---- */
+
+static struct termios saved_tty;
+static bool tty_saved;
+static volatile sig_atomic_t curses_on;
+
+void ui_emergency_restore(void)
+{
+	static const char reset[] = "\033[?1049l\033[?25h\033[0m\r\n";
+
+	if (!curses_on)
+		return;
+	if (tty_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	if (write(STDOUT_FILENO, reset, sizeof(reset) - 1) < 0)
+		return;
+}
+
+static void ui_end(void)
+{
+	if (curses_on) {
+		endwin();
+		curses_on = 0;
+	}
+}
+
+static struct {
+	enum top_view view;
+	int sort[VIEW_NR];
+	bool reverse, help;
+} ui = { .sort = { 3, 2, 5 } };
+
+static void draw(struct top_model *m, const struct top_opts *o)
+{
+	int cols[TOP_MAX_COLS], n, rows, y = 0;
+	enum top_view v = ui.view;
+	static const char *const names[VIEW_NR] = { "providers", "processes", "pairs" };
+	char buf[256], cell[200];
+
+	erase();
+	header_text(m, o, buf, sizeof(buf));
+	mvaddnstr(y++, 0, buf, COLS);
+	snprintf(buf, sizeof(buf), "view: %s  sort: %s%s  (? for help)", names[v],
+		 top_columns[v][ui.sort[v]].title, ui.reverse ? " (reversed)" : "");
+	mvaddnstr(y++, 0, buf, COLS);
+	y++;
+	if (ui.help) {
+		static const char *const lines[] = {
+			"q        quit",
+			"s or >   sort by the next column",
+			"<        sort by the previous column",
+			"r        reverse the sort",
+			"p        process view (again: providers)",
+			"c        pair view (again: providers)",
+			"+ / -    longer / shorter interval",
+			"?        this help (any key closes it)",
+		};
+
+		for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+			mvaddnstr(y++, 2, lines[i], COLS - 2);
+		refresh();
+		return;
+	}
+	top_sort(m, v, ui.sort[v], ui.reverse);
+	n = top_fit(v, COLS, cols);
+	attron(A_REVERSE);
+	move(y, 0);
+	for (int c = 0; c < n; c++) {
+		const struct top_column *col = &top_columns[v][cols[c]];
+
+		printw(col->left ? "%s%-*s" : "%s%*s", c ? " " : "", col->width, col->title);
+	}
+	attroff(A_REVERSE);
+	y++;
+	rows = top_nrows(m, v);
+	if (o->rows && rows > o->rows)
+		rows = o->rows;
+	for (int r = 0; r < rows && y < LINES; r++, y++) {
+		move(y, 0);
+		for (int c = 0; c < n; c++) {
+			const struct top_column *col = &top_columns[v][cols[c]];
+
+			top_cell(m, v, r, cols[c], cell, sizeof(cell));
+			printw(col->left ? "%s%-*.*s" : "%s%*.*s", c ? " " : "", col->width,
+			       col->width, cell);
+		}
+	}
+	if (!top_nrows(m, v) && y < LINES)
+		mvaddnstr(y, 0, v == VIEW_PROVIDERS ? "no P2PDMA provider" : "nothing yet", COLS);
+	refresh();
+}
+
+/* Returns false to quit. */
+static bool handle_key(struct top_opts *o, int ch)
+{
+	int n = top_ncolumns(ui.view);
+
+	if (ui.help && ch != ERR && ch != KEY_RESIZE) {
+		ui.help = false;
+		return true;
+	}
+	switch (ch) {
+	case 'q': case 'Q': return false;
+	case 's': case '>': ui.sort[ui.view] = (ui.sort[ui.view] + 1) % n; break;
+	case '<': ui.sort[ui.view] = (ui.sort[ui.view] + n - 1) % n; break;
+	case 'r': ui.reverse = !ui.reverse; break;
+	case 'p': ui.view = ui.view == VIEW_PROCESSES ? VIEW_PROVIDERS : VIEW_PROCESSES; break;
+	case 'c': ui.view = ui.view == VIEW_PAIRS ? VIEW_PROVIDERS : VIEW_PAIRS; break;
+	case '?': case 'h': ui.help = true; break;
+	case '+': o->interval = o->interval < 3600 ? o->interval * 2 : o->interval; break;
+	case '-': o->interval = o->interval > 0.2 ? o->interval / 2 : o->interval; break;
+	}
+	return true;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void run_interactive(struct top_model *m, struct top_opts *o, void (*collect)(double secs),
+		     volatile sig_atomic_t *exiting)
+{
+	double last = now_s(), next = last + o->interval;
+
+	tty_saved = !tcgetattr(STDIN_FILENO, &saved_tty);
+	initscr();
+	curses_on = 1;
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	collect(0);
+	draw(m, o);
+	while (!*exiting && o->count) {
+		/* at most a second at a time: long intervals stay responsive */
+		double left = fmin(next - now_s(), 1.0);
+		int ch;
+
+		timeout(left > 0 ? (int)(left * 1000) : 0);
+		ch = getch();
+		if (ch != ERR) {
+			if (!handle_key(o, ch))
+				break;
+			draw(m, o);
+			continue;
+		}
+		if (now_s() < next)
+			continue;
+		collect(now_s() - last);
+		last = now_s();
+		next = last + o->interval;
+		if (o->count > 0)
+			o->count--;
+		draw(m, o);
+	}
+	ui_end();
+}

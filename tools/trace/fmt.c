@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/* p2ptrace output: one text line or JSON object per event, and a summary. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <time.h>
+#include "fmt.h"
+#include "json.h"
+#include "names.h"
+#include "sysfs.h"
+
+void trace_header(const struct trace_opts *o, FILE *f)
+{
+	if (o->json)
+		return;
+	fprintf(f, "%-12s %7s %-16s %-8s %-12s %-12s %-6s %8s %7s %s\n",
+		"TIME", "PID", "COMM", "EVENT", "PROVIDER", "CLIENT", "MAP",
+		"BYTES", "LAT(us)", "RESULT");
+}
+
+static double since_start(const struct trace_state *s, __u64 ts)
+{
+	return ts >= s->start_ns ? (ts - s->start_ns) / 1e9 : 0.0;
+}
+
+static void wall_time(const struct trace_state *s, __u64 ts, char *buf, size_t len)
+{
+	long long real = (long long)ts + s->real_offset_ns;
+	time_t secs = real / 1000000000LL;
+	struct tm tm;
+
+	localtime_r(&secs, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%03lld", real / 1000000 % 1000);
+}
+
+static bool is_io(const struct p2p_event *e)
+{
+	return e->type == P2P_EV_IO || e->type == P2P_EV_FALLBACK;
+}
+
+static bool has_map_type(const struct p2p_event *e)
+{
+	return e->type == P2P_EV_MAP || is_io(e);
+}
+
+static bool has_bytes(const struct p2p_event *e)
+{
+	return e->type != P2P_EV_MAP;
+}
+
+static const char *dev_of(const struct trace_state *s, __u64 dev)
+{
+	return dev && s->dev_name ? s->dev_name(s->ctx, dev) : "";
+}
+
+static void format_json(const struct trace_state *s, const struct p2p_event *e, FILE *f)
+{
+	const char *prov = dev_of(s, e->provider), *cli = dev_of(s, e->client);
+	char name[64], disk[64], rbuf[32], when[64];
+	const char *dname = e->dev ? disk_name(e->dev, disk, sizeof(disk)) : NULL;
+	struct json j;
+
+	wall_time(s, e->ts_ns, when, sizeof(when));
+	json_init(&j, f);
+	json_object_begin(&j);
+	json_kv_double(&j, "ts", since_start(s, e->ts_ns), 6);
+	json_kv_string(&j, "time", when);
+	json_kv_u64(&j, "pid", e->pid);
+	json_kv_u64(&j, "tid", e->tid);
+	json_key(&j, "comm");
+	json_string_n(&j, e->comm, P2P_COMM_LEN);
+	json_kv_string(&j, "event", event_name(e->type));
+	json_kv_string(&j, "provider", prov[0] ? prov : NULL);
+	json_kv_string(&j, "provider_name", prov[0] ? pci_nvme_name(prov, name, sizeof(name)) : NULL);
+	json_kv_string(&j, "client", cli[0] ? cli : NULL);
+	json_kv_string(&j, "client_name", cli[0] ? pci_nvme_name(cli, name, sizeof(name)) : NULL);
+	json_kv_string(&j, "map_type", has_map_type(e) ? map_type_name(e->map_type) : NULL);
+	json_key(&j, "bytes");
+	if (has_bytes(e))
+		json_u64(&j, e->bytes);
+	else
+		json_null(&j);
+	json_key(&j, "lat_us");
+	if (is_io(e) && e->aux)
+		json_double(&j, e->aux / 1e3, 3);
+	else
+		json_null(&j);
+	json_kv_string(&j, "result", result_name(e, rbuf, sizeof(rbuf)));
+	json_kv_u64(&j, "errno", result_errno(e));
+	json_kv_string(&j, "disk", dname);
+	json_kv_string(&j, "op", is_io(e) ? (e->flags & P2P_F_WRITE ? "write" : "read") : NULL);
+	json_key(&j, "address");
+	if (e->type == P2P_EV_FAULT || e->type == P2P_EV_CLOSE)
+		json_u64(&j, e->aux);
+	else
+		json_null(&j);
+	json_key(&j, "available");
+	if (e->flags & P2P_F_AVAIL)
+		json_u64(&j, e->aux);
+	else
+		json_null(&j);
+	json_key(&j, "cached");
+	if (e->type == P2P_EV_MAP && (e->flags & P2P_F_CACHEKNOWN))
+		json_bool(&j, e->flags & P2P_F_CACHED);
+	else
+		json_null(&j);
+	json_key(&j, "allocated");
+	if (e->type == P2P_EV_FAULT)
+		json_bool(&j, e->flags & P2P_F_ALLOCATED);
+	else
+		json_null(&j);
+	json_key(&j, "mappings");
+	if (e->type == P2P_EV_REVOKE)
+		json_u64(&j, e->aux);
+	else
+		json_null(&j);
+	json_object_end(&j);
+}
+
+static void format_text(const struct trace_state *s, const struct trace_opts *o,
+			const struct p2p_event *e, FILE *f)
+{
+	char pname[64], cname[64], disk[64], rbuf[32], tbuf[64], lat[32], bytes[32], comm[80];
+	const char *dname = e->dev ? disk_name(e->dev, disk, sizeof(disk)) : NULL;
+	const char *pn, *cn;
+
+	if (o->wallclock)
+		wall_time(s, e->ts_ns, tbuf, sizeof(tbuf));
+	else
+		snprintf(tbuf, sizeof(tbuf), "%.6f", since_start(s, e->ts_ns));
+	pn = pci_display_name(dev_of(s, e->provider), pname, sizeof(pname));
+	/* an I/O's client is best named by its disk */
+	cn = dname ? dname : pci_display_name(dev_of(s, e->client), cname, sizeof(cname));
+	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)e->bytes);
+	if (is_io(e) && e->aux)
+		snprintf(lat, sizeof(lat), "%.1f", e->aux / 1e3);
+	else
+		snprintf(lat, sizeof(lat), "-");
+	fprintf(f, "%-12s %7u %-16s %-8s %-12.12s %-12.12s %-6s %8s %7s %s\n",
+		tbuf, e->pid, text_safe(comm, sizeof(comm), e->comm, P2P_COMM_LEN),
+		event_name(e->type), pn, cn,
+		has_map_type(e) ? map_type_short(e->map_type) : "-",
+		has_bytes(e) ? bytes : "-", lat, result_name(e, rbuf, sizeof(rbuf)));
+}
+
+void trace_event(struct trace_state *s, const struct trace_opts *o,
+		 const struct p2p_event *e, FILE *f)
+{
+	if (e->type <= 0 || e->type >= P2P_EV_MAX)
+		return;
+	s->count[e->type]++;
+	if (e->type == P2P_EV_IO && !e->result)
+		s->io_bytes[e->map_type < P2P_MAP_NR ? e->map_type : 0] += e->bytes;
+	if (e->type == P2P_EV_FALLBACK)
+		s->fallback_bytes += e->bytes;
+	if (o->json)
+		format_json(s, e, f);
+	else
+		format_text(s, o, e, f);
+}
+
+void trace_summary(const struct trace_state *s, const struct trace_opts *o, FILE *f)
+{
+	static const int order[] = { P2P_MAP_BUS_ADDR, P2P_MAP_THRU_HOST_BRIDGE,
+				     P2P_MAP_NOT_SUPPORTED, P2P_MAP_UNKNOWN };
+	__u64 total = 0;
+	struct json j;
+
+	for (int t = 1; t < P2P_EV_MAX; t++)
+		total += s->count[t];
+	if (o->json) {
+		json_init(&j, f);
+		json_object_begin(&j);
+		json_key(&j, "summary");
+		json_object_begin(&j);
+		json_key(&j, "events");
+		json_object_begin(&j);
+		for (int t = 1; t < P2P_EV_MAX; t++)
+			json_kv_u64(&j, event_name(t), s->count[t]);
+		json_object_end(&j);
+		json_key(&j, "io_bytes");
+		json_object_begin(&j);
+		for (int i = 0; i < 4; i++)
+			json_kv_u64(&j, map_type_name(order[i]), s->io_bytes[order[i]]);
+		json_object_end(&j);
+		json_kv_u64(&j, "fallback_bytes", s->fallback_bytes);
+		json_kv_u64(&j, "drops", s->lost);
+		json_object_end(&j);
+		json_object_end(&j);
+		return;
+	}
+	fprintf(f, "\n%llu events:", (unsigned long long)total);
+	for (int t = 1; t < P2P_EV_MAX; t++)
+		fprintf(f, " %s %llu%s", event_name(t), (unsigned long long)s->count[t],
+			t < P2P_EV_MAX - 1 ? "," : "\n");
+	fprintf(f, "I/O bytes by map type:");
+	for (int i = 0; i < 4; i++)
+		fprintf(f, " %s %llu,", map_type_name(order[i]), (unsigned long long)s->io_bytes[order[i]]);
+	fprintf(f, " fallback %llu\n", (unsigned long long)s->fallback_bytes);
+	fprintf(f, "dropped events: %llu%s\n", (unsigned long long)s->lost,
+		s->lost ? " (the ring buffer was full: events are missing above)" : "");
+}
