@@ -44,3 +44,26 @@ lab_devices() {
 
 # expect_eq WHAT GOT WANT
 expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; ok "$1 = $3"; }
+
+# What differs between the lab's kernels (patched and stock 6.12, Debian's
+# 7.x), asked of the running kernel, so one case asserts the same workload
+# on each: from 6.17 nvme maps requests with the DMA iterator, so a refused
+# request is decided once (not twice: 6.12 offers it to nvme_queue_rqs()
+# and then nvme_queue_rq()) and fails with EINVAL (not EREMOTEIO).
+kernel_at_least() { # MAJOR MINOR
+	local v
+	v=$(uname -r | awk -F'[.-]' '{ print $1 * 1000 + $2 }')
+	[ "$v" -ge $(($1 * 1000 + $2)) ]
+}
+refused_errno() { if kernel_at_least 6 17; then echo EINVAL; else echo EREMOTEIO; fi; }
+decisions_per_refusal() { if kernel_at_least 6 17; then echo 1; else echo 2; fi; }
+# our series: the p2pdma trace events and the CMB mmap
+has_our_series() { [ -e /sys/kernel/tracing/events/p2pdma ]; }
+# the map-type hook p2ptrace -v should show on this kernel
+expected_map_hook() {
+	if has_our_series; then echo tp_btf/p2pdma_map_type
+	elif kernel_at_least 6 19; then echo fexit/pci_p2pdma_map_type
+	elif kernel_at_least 6 16; then echo fexit/__pci_p2pdma_update_state
+	else echo fexit/pci_p2pdma_map_segment
+	fi
+}
