@@ -1,6 +1,8 @@
 # lab: --cpu qemu64 --kernel stock
-# On a kernel without our series p2pio finds no CMB mmap and uses the sysfs
-# p2pmem/allocate buffer, with the same verified copy and fallbacks.
+# lab: --cpu qemu64 --kernel debian
+# On kernels without our series (stock 6.12, Debian's 7.x) p2pio finds no
+# CMB mmap and uses the sysfs p2pmem/allocate buffer, with the same verified
+# copy and fallbacks (EREMOTEIO on 6.12, EINVAL on 7.x, both refusals).
 . "$(dirname "$0")/../lib.sh"
 lab_devices
 work=$(mktemp -d)

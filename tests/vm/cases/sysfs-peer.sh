@@ -1,4 +1,6 @@
 # lab: --cpu qemu64
+# lab: --cpu qemu64 --kernel stock
+# lab: --cpu qemu64 --kernel debian
 # O_DIRECT between the CMB (sysfs p2pmem/allocate) and the peer under the same
 # switch works in both directions with verified bytes; available comes back.
 . "$(dirname "$0")/../lib.sh"

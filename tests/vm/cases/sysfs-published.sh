@@ -1,4 +1,6 @@
 # lab: --cpu qemu64
+# lab: --cpu qemu64 --kernel stock
+# lab: --cpu qemu64 --kernel debian
 # The CMB device is published as p2pmem with its full 16 MiB; the others are not providers.
 . "$(dirname "$0")/../lib.sh"
 lab_devices

@@ -1,4 +1,5 @@
 # lab: --cpu EPYC
+# lab: --cpu EPYC --kernel debian
 # An AMD Zen host bridge passes cpu_supports_p2pdma(): the root-bus NVMe works
 # through the host bridge with verified bytes.
 . "$(dirname "$0")/../lib.sh"
