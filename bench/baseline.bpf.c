@@ -1,28 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Empty programs on the hooks p2pscope uses on our kernel: the floor that
- * bench/run.sh compares the real programs' per-event cost with.
+ * The floors bench/run.sh measures p2pscope's programs against, on the same
+ * hooks: an empty program, and one that only reserves and submits a
+ * ring-buffer record the size of a p2pscope event.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "p2pscope.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-SEC("tp_btf/p2pdma_map_type")
-int BPF_PROG(empty_map_type) { return 0; }
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, P2P_RINGBUF_BYTES);
+} records SEC(".maps");
 
-SEC("tp_btf/p2pdma_alloc")
-int BPF_PROG(empty_alloc) { return 0; }
+static __always_inline int record(void)
+{
+	struct p2p_event *e = bpf_ringbuf_reserve(&records, sizeof(*e), 0);
 
-SEC("tp_btf/p2pdma_free")
-int BPF_PROG(empty_free) { return 0; }
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+	return 0;
+}
 
-SEC("tp_btf/p2pdma_vma_fault")
-int BPF_PROG(empty_fault) { return 0; }
+#define FLOORS(hook, name)						\
+	SEC("tp_btf/" #hook) int BPF_PROG(empty_##name) { return 0; }	\
+	SEC("tp_btf/" #hook) int BPF_PROG(rec_##name) { return record(); }
 
-SEC("tp_btf/block_rq_issue")
-int BPF_PROG(empty_rq_issue) { return 0; }
-
-SEC("tracepoint/block/block_rq_complete")
-int empty_rq_complete(void *ctx) { return 0; }
+FLOORS(p2pdma_map_type, map)
+FLOORS(p2pdma_alloc, alloc)
+FLOORS(p2pdma_free, free)
+FLOORS(p2pdma_vma_fault, fault)
+FLOORS(block_rq_issue, rq_issue)
+FLOORS(block_rq_complete, rq_done)

@@ -1,10 +1,12 @@
 # Guest side of "make bench": every figure is a ratio or a count measured in
-# this one run, because absolute times under TCG are noisy.
+# this one run, because absolute times under TCG are noisy. The last line is
+# "RESULTS_JSON {...}", which make bench keeps as bench/results.json.
 . "$(dirname "$0")/../tests/vm/lib.sh"
 lab_devices
 work=$(mktemp -d)
-rounds=${P2PSCOPE_BENCH_ROUNDS:-5}
-secs=2
+rounds=${P2PSCOPE_BENCH_ROUNDS:-3}
+secs=${P2PSCOPE_BENCH_SECONDS:-3}
+declare -A R=()		# the figures for results.json
 
 echo "p2pscope benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), guest kernel $(uname -r), $(nproc) vCPUs (QEMU TCG)"
 [ -f "$top/build/bench-host.txt" ] && cat "$top/build/bench-host.txt"
@@ -15,106 +17,196 @@ start_tool() {
 	shift
 	"$@" >"$work/$name.out" 2>"$work/$name.err" &
 	echo $! >"$work/$name.pid"
-	for _ in $(seq 300); do
-		grep -q '^Tracing' "$work/$name.err" && return
+	for _ in $(seq 600); do
+		grep -q '^Tracing\|^attached' "$work/$name.err" "$work/$name.out" 2>/dev/null && return
 		[ -s "$work/$name.out" ] && [ "$name" = top ] && return
+		kill -0 "$(cat "$work/$name.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
-	fail "$name did not start"
+	cat "$work/$name.err" >&2
+	return 1
 }
 stop_tool() { kill -INT "$(cat "$work/$1.pid")"; wait "$(cat "$work/$1.pid")" || true; }
-mbps() { "$bin/p2pio" -j -D $secs -q 4 "$@" | jq -M .mb_per_s; }
-ratio() { echo "scale=4; $1 / $2" | bc; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else print "null" }'; }
 mean() { echo "$@" | tr ' ' '\n' | awk '{ s += $1 } END { printf "%.3f", s / NR }'; }
+copy() { "$bin/p2pio" -j -q 4 "$@"; }
+
+# Run-time statistics of every BPF program, scoped to this run: the baseline
+# process holds the fd from bpf_enable_stats(), and the floor programs
+# (empty, and record-only) on the hooks we use.
+start_tool base "$bin/baseline" || fail "the baseline programs do not load"
+snap() { bpftool prog show -j >"$work/$1.json"; }
+# cost FROM TO NAME: "ns_total runs" of the programs called NAME in between
+cost() {
+	jq -n -r --slurpfile a "$work/$1.json" --slurpfile b "$work/$2.json" --arg n "$3" '
+		def s($x): [$x[] | select(.name == $n) | {id, t: (.run_time_ns // 0), c: (.run_cnt // 0)}];
+		(s($a[0])) as $A
+		| [s($b[0])[] | . as $x | ([$A[] | select(.id == $x.id)] | first // {t: 0, c: 0}) as $y
+		   | {t: ($x.t - $y.t), c: ($x.c - $y.c)}]
+		| "\(map(.t) | add // 0) \(map(.c) | add // 0)"'
+}
+per_event() { awk -v t="${1% *}" -v c="${1#* }" 'BEGIN { if (c > 0) printf "%.0f", t / c; else print "" }'; }
+
+# the workload every cost is measured on: P2P and refused copies, and
+# mappings made, touched and freed
+workload() {
+	copy -D "$secs" "$A_DISK" "$B_DISK" >"$work/w1.json"
+	copy -D "$secs" "$B_DISK" "$C_DISK" >"$work/w2.json"
+	for _ in $(seq 10); do
+		"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 65536 --expect ok >/dev/null
+	done
+}
 
 echo
-echo "1. Tracing overhead: p2pio $A_DISK -> $B_DISK (P2P), ${secs}s runs, $rounds rounds, order rotated"
-none=(); trace=(); topv=()
-run_none() { none+=("$(mbps "$A_DISK" "$B_DISK")"); }
-run_trace() {
+echo "1. BPF cost per event, p2ptrace's programs against floors on the same hooks"
+echo "   (one workload: P2P and refused copies, 10 mappings made and freed)"
+start_tool trace "$bin/p2ptrace" -j || fail "p2ptrace does not start"
+snap t0
+workload
+snap t1
+stop_tool trace
+printf '   %-15s %8s %8s %8s %8s %9s %9s\n' hook events "ns/ev" "record" "empty" "x record" "x empty"
+ours_t=0 ours_c=0 rec_t=0 rec_c=0 worst=0
+for h in map_type:map alloc:alloc free:free fault:fault rq_issue:rq_issue rq_complete:rq_done; do
+	o=$(cost t0 t1 "tp_${h%%:*}"); r=$(cost t0 t1 "rec_${h##*:}"); e=$(cost t0 t1 "empty_${h##*:}")
+	on=$(per_event "$o"); rn=$(per_event "$r"); en=$(per_event "$e")
+	[ -n "$on" ] || { printf '   %-15s no events\n' "tp_${h%%:*}"; continue; }
+	xr=$(ratio "$on" "$rn"); xe=$(ratio "$on" "$en")
+	printf '   %-15s %8s %8s %8s %8s %9s %9s\n' "tp_${h%%:*}" "${o#* }" "$on" "$rn" "$en" "$xr" "$xe"
+	R[ns_${h%%:*}_ours]=$on R[ns_${h%%:*}_record]=$rn R[ns_${h%%:*}_empty]=$en
+	ours_t=$((ours_t + ${o% *})) ours_c=$((ours_c + ${o#* })) rec_t=$((rec_t + ${r% *})) rec_c=$((rec_c + ${r#* }))
+	worst=$(awk -v a="$worst" -v b="$xr" 'BEGIN { print (b != "null" && b > a) ? b : a }')
+done
+R[ns_per_event_ours]=$(per_event "$ours_t $ours_c")
+R[ns_per_event_record_baseline]=$(per_event "$rec_t $rec_c")
+R[ratio_vs_record_baseline]=$(ratio "${R[ns_per_event_ours]}" "${R[ns_per_event_record_baseline]}")
+R[worst_ratio_vs_record_baseline]=$worst
+echo "   all event programs: ${R[ns_per_event_ours]} ns/event, record-only floor ${R[ns_per_event_record_baseline]}:" \
+	"${R[ratio_vs_record_baseline]}x (worst hook ${worst}x; target <= 2x per hook)"
+
+echo
+echo "2. p2ptop's aggregation against the empty floor, same workload"
+start_tool top "$bin/p2ptop" -j 1 || fail "p2ptop does not start"
+snap p0
+workload
+snap p1
+stop_tool top
+top_t=0 top_c=0 emp_t=0 emp_c=0
+for h in map_type:map alloc:alloc free:free fault:fault rq_issue:rq_issue rq_complete:rq_done; do
+	o=$(cost p0 p1 "tp_${h%%:*}"); e=$(cost p0 p1 "empty_${h##*:}")
+	[ "${o#* }" -gt 0 ] 2>/dev/null || continue
+	printf '   %-15s %8s ns/event, empty %s: %sx\n' "tp_${h%%:*}" "$(per_event "$o")" "$(per_event "$e")" \
+		"$(ratio "$(per_event "$o")" "$(per_event "$e")")"
+	top_t=$((top_t + ${o% *})) top_c=$((top_c + ${o#* })) emp_t=$((emp_t + ${e% *})) emp_c=$((emp_c + ${e#* }))
+done
+R[ns_per_event_top]=$(per_event "$top_t $top_c")
+R[ratio_vs_empty]=$(ratio "${R[ns_per_event_top]}" "$(per_event "$emp_t $emp_c")")
+echo "   aggregation: ${R[ns_per_event_top]} ns/event, ${R[ratio_vs_empty]}x the empty floor (target <= 3x)"
+
+echo
+echo "3. The anchor: biosnoop (Debian's libbpf-tools $(dpkg-query -W -f '${Version}' libbpf-tools 2>/dev/null)) beside p2ptrace on the same block I/O"
+R[ns_per_event_biosnoop]=null R[ns_per_event_ours_block]=null
+if start_tool bio /usr/sbin/biosnoop; then
 	start_tool trace "$bin/p2ptrace" -j
-	trace+=("$(mbps "$A_DISK" "$B_DISK")")
+	snap b0
+	copy -D "$secs" "$A_DISK" "$B_DISK" >/dev/null
+	snap b1
 	stop_tool trace
-}
-run_top() {
-	start_tool top "$bin/p2ptop" -j 1
-	topv+=("$(mbps "$A_DISK" "$B_DISK")")
-	stop_tool top
-}
-# the order rotates each round, so no configuration always goes first
-orders=("run_none run_trace run_top" "run_trace run_top run_none" "run_top run_none run_trace")
+	stop_tool bio
+	bt=0 bc=0 ot=0 oc=0
+	for h in issue complete; do
+		b=$(cost b0 b1 "block_rq_$h"); [ "${b#* }" != 0 ] || b=$(cost b0 b1 "block_rq_${h:0:6}")
+		o=$(cost b0 b1 "tp_rq_$h")
+		printf '   block_rq_%-8s biosnoop %6s ns/event, p2ptrace %6s ns/event\n' "$h" "$(per_event "$b")" "$(per_event "$o")"
+		bt=$((bt + ${b% *})) bc=$((bc + ${b#* })) ot=$((ot + ${o% *})) oc=$((oc + ${o#* }))
+	done
+	R[ns_per_event_biosnoop]=$(per_event "$bt $bc")
+	R[ns_per_event_ours_block]=$(per_event "$ot $oc")
+	echo "   issue + complete: ours ${R[ns_per_event_ours_block]} ns/event, biosnoop ${R[ns_per_event_biosnoop]}" \
+		"(target: ours <= biosnoop)"
+else
+	echo "   biosnoop cannot run on this kernel: $(tail -n 1 "$work/bio.err")"
+fi
+
+echo
+echo "4. Overhead as a share of the workload's CPU time: p2pio $A_DISK -> $B_DISK, ${secs}s"
+for t in p2ptrace p2ptop; do
+	if [ $t = p2ptrace ]; then start_tool trace "$bin/p2ptrace" -j; else start_tool top "$bin/p2ptop" -j 1; fi
+	snap c0
+	copy -D "$secs" "$A_DISK" "$B_DISK" >"$work/c.json"
+	snap c1
+	if [ $t = p2ptrace ]; then stop_tool trace; else stop_tool top; fi
+	bpf_ns=$(jq -n -r --slurpfile a "$work/c0.json" --slurpfile b "$work/c1.json" '
+		[$b[0][] | select(.name | test("^(tp|fexit|fentry|kp|krp)_")) | . as $x
+		 | (([$a[0][] | select(.id == $x.id)] | first // {run_time_ns: 0}).run_time_ns // 0) as $y
+		 | (($x.run_time_ns // 0) - $y)] | add // 0')
+	cpu=$(jq -M .cpu_s "$work/c.json")
+	share=$(awk -v b="$bpf_ns" -v c="$cpu" 'BEGIN { printf "%.4f", b / 1e9 / c }')
+	R[cpu_share_$t]=$share
+	printf '   %-8s BPF %.3f s in all against p2pio %.3f CPU s: %.2f%% (target %s)\n' $t \
+		"$(awk -v b="$bpf_ns" 'BEGIN { print b / 1e9 }')" "$cpu" "$(awk -v s="$share" 'BEGIN { print s * 100 }')" \
+		"$([ $t = p2ptop ] && echo '<= 1%' || echo '<= 3%')"
+done
+
+echo
+echo "5. Throughput with and without the tools: p2pio $A_DISK -> $B_DISK, ${secs}s runs, $rounds rounds"
+none=(); trace=(); topv=()
 for r in $(seq "$rounds"); do
-	for f in ${orders[$(((r - 1) % 3))]}; do $f; done
+	none+=("$(copy -D "$secs" "$A_DISK" "$B_DISK" | jq -M .mb_per_s)")
+	start_tool trace "$bin/p2ptrace" -j; trace+=("$(copy -D "$secs" "$A_DISK" "$B_DISK" | jq -M .mb_per_s)"); stop_tool trace
+	start_tool top "$bin/p2ptop" -j 1; topv+=("$(copy -D "$secs" "$A_DISK" "$B_DISK" | jq -M .mb_per_s)"); stop_tool top
 done
 n=$(mean "${none[@]}"); t=$(mean "${trace[@]}"); p=$(mean "${topv[@]}")
-printf '   untraced %s MB/s (%s)\n   p2ptrace %s MB/s (%s)\n   p2ptop   %s MB/s (%s)\n' \
-	"$n" "${none[*]}" "$t" "${trace[*]}" "$p" "${topv[*]}"
-printf '   ratio with p2ptrace %.3f, with p2ptop %.3f (target >= 0.98)\n' "$(ratio "$t" "$n")" "$(ratio "$p" "$n")"
-printf '   untraced runs alone spread %s..%s MB/s: under TCG the noise is larger than 2%%\n' \
-	"$(printf '%s\n' "${none[@]}" | sort -n | head -n1)" "$(printf '%s\n' "${none[@]}" | sort -n | tail -n1)"
+printf '   untraced %s MB/s (%s), p2ptrace %s (%s), p2ptop %s (%s)\n' "$n" "${none[*]}" "$t" "${trace[*]}" "$p" "${topv[*]}"
+R[throughput_ratio_p2ptrace]=$(ratio "$t" "$n") R[throughput_ratio_p2ptop]=$(ratio "$p" "$n")
+echo "   ratios ${R[throughput_ratio_p2ptrace]} and ${R[throughput_ratio_p2ptop]}; under TCG the runs alone" \
+	"spread $(printf '%s\n' "${none[@]}" | sort -n | head -n1)..$(printf '%s\n' "${none[@]}" | sort -n | tail -n1) MB/s, so section 4 is the measure"
 
 echo
-echo "2. BPF cost per event (kernel.bpf_stats_enabled): our programs against empty ones on the same hooks"
-sysctl -q -w kernel.bpf_stats_enabled=1
+echo "6. The most events p2ptrace keeps up with: 4 KiB chunks, queue depth 32, 2 threads, $B_DISK -> $C_DISK (refused)"
 start_tool trace "$bin/p2ptrace" -j
-"$bin/baseline" >"$work/base.out" 2>&1 &
-base=$!
-for _ in $(seq 100); do grep -q attached "$work/base.out" && break; sleep 0.1; done
-"$bin/p2pio" -j -D $secs "$A_DISK" "$B_DISK" >/dev/null
-"$bin/p2pio" -j -D $secs "$B_DISK" "$C_DISK" >/dev/null
-bpftool prog show -j >"$work/progs.json"
-kill -INT $base; wait $base || true
-stop_tool trace
-sysctl -q -w kernel.bpf_stats_enabled=0
-avg() { jq -M -r --arg n "$1" '[.[] | select(.name == $n and .run_cnt > 0)] | first | if . == null then "-" else "\(.run_time_ns / .run_cnt | floor) \(.run_cnt)" end' "$work/progs.json"; }
-printf '   %-16s %8s %9s %8s %7s\n' hook "ns/event" events "empty ns" ratio
-for pair in tp_map_type:empty_map_type tp_alloc:empty_alloc tp_free:empty_free \
-	tp_fault:empty_fault tp_rq_issue:empty_rq_issue tp_rq_complete:empty_rq_complete; do
-	ours=$(avg "${pair%%:*}"); empty=$(avg "${pair##*:}")
-	[ "$ours" != - ] && [ "$empty" != - ] || { printf '   %-16s no events\n' "${pair%%:*}"; continue; }
-	printf '   %-16s %8s %9s %8s %7.2f\n' "${pair%%:*}" "${ours% *}" "${ours#* }" "${empty% *}" \
-		"$(ratio "${ours% *}" "${empty% *}")"
-done
-echo "   (target <= 1.5x; run_time_ns counts the program only, not the trampoline;"
-echo "    under TCG every helper call and map access is emulated)"
-
-echo
-echo "3. p2ptrace event throughput: 4 KiB chunks, queue depth 32, 2 threads, $B_DISK -> $C_DISK (refused: 3 events per chunk)"
-start_tool trace "$bin/p2ptrace" -j
-"$bin/p2pio" -j -t 2 -q 32 -c 4096 -D 3 "$B_DISK" "$C_DISK" >"$work/io.json"
+copy -t 2 -q 32 -c 4096 -D 3 "$B_DISK" "$C_DISK" >"$work/io.json"
 sleep 0.5
 stop_tool trace
 events=$(jq -M -s '[.[] | select(.summary) | .summary.events | to_entries[].value] | add' "$work/trace.out")
 drops=$(jq -M -s '[.[] | select(.summary) | .summary.drops] | add' "$work/trace.out")
-rate=$(echo "$events / $(jq -M .seconds "$work/io.json")" | bc)
-echo "   $events events in $(jq -M .seconds "$work/io.json") s: $rate events/s, $drops dropped"
-[ "$drops" = 0 ] && echo "   no drops at the highest rate this lab can drive"
+rate=$(awk -v e="$events" -v s="$(jq -M .seconds "$work/io.json")" 'BEGIN { printf "%.0f", e / s }')
+R[peak_events_per_s]=$rate R[drops_at_peak]=$drops
+echo "   $events events in $(jq -M .seconds "$work/io.json") s: $rate events/s, $drops dropped (target 0)"
 
 echo
-echo "4. P2P against a host bounce: $A_DISK -> $B_DISK, ${secs}s each"
-"$bin/p2pio" -j -D $secs -q 4 "$A_DISK" "$B_DISK" >"$work/p2p.json"
-"$bin/p2pio" -j -D $secs -q 4 --host "$A_DISK" "$B_DISK" >"$work/host.json"
+echo "7. P2P against a host bounce: $A_DISK -> $B_DISK, ${secs}s each"
+copy -D "$secs" "$A_DISK" "$B_DISK" >"$work/p2p.json"
+copy -D "$secs" --host "$A_DISK" "$B_DISK" >"$work/host.json"
 for k in p2p host; do
 	printf '   %-4s %8.2f MB/s %8.3f CPU s/GiB\n' $k "$(jq -M .mb_per_s "$work/$k.json")" \
 		"$(jq -M .cpu_s_per_gib "$work/$k.json")"
 done
-printf '   P2P/host: throughput %.3f, CPU per GiB %.3f\n' \
-	"$(ratio "$(jq -M .mb_per_s "$work/p2p.json")" "$(jq -M .mb_per_s "$work/host.json")")" \
-	"$(ratio "$(jq -M .cpu_s_per_gib "$work/p2p.json")" "$(jq -M .cpu_s_per_gib "$work/host.json")")"
-echo "   (the lab's CMB is emulated MMIO under TCG: this ratio says nothing about real hardware)"
+echo "   (the lab's CMB is emulated MMIO under TCG: this says nothing about real hardware)"
 
 echo
-echo "5. Memory: peak RSS of the tools during a copy, and our BPF maps"
+echo "8. Memory: peak RSS of the tools during a copy, and their BPF maps"
 start_tool trace "$bin/p2ptrace" -j
 start_tool top "$bin/p2ptop" -j 1
-"$bin/p2pio" -j -D $secs "$A_DISK" "$B_DISK" >/dev/null
+copy -D "$secs" "$A_DISK" "$B_DISK" >/dev/null
 for t in trace top; do
-	printf '   p2p%-5s peak RSS %s\n' $t "$(awk '/VmHWM/ { print $2 " " $3 }' "/proc/$(cat "$work/$t.pid")/status")"
+	rss=$(awk '/VmHWM/ { print $2 }' "/proc/$(cat "$work/$t.pid")/status")
+	R[rss_kib_p2p$t]=$rss
+	printf '   p2p%-5s peak RSS %s KiB\n' $t "$rss"
 done
 bpftool map show -j >"$work/maps.json"
 stop_tool top
 stop_tool trace
-jq -M -r '[.[] | select(.name | test("^(events|providers|pairs|pids|known_provider|decisions|inflight|kargs|live_maps)$"))]
-	| (.[] | "   \(.name) \(.type) max \(.max_entries) \(.bytes_memlock) bytes"),
-	  "   both tools loaded, each with its own maps: \(map(.bytes_memlock) | add) bytes in all; every map has max_entries"' "$work/maps.json"
+jq -M -r '[.[] | select(.name | test("^(events|devnames|losses|provider_stats|pair_stats|pid_stats|pid_comm|live_maps|pending|inflight|kargs)$"))]
+	| (.[] | "   \(.name) \(.type) max \(.max_entries) \(.bytes_memlock // 0) bytes"),
+	  "   both tools loaded: \(map(.bytes_memlock // 0) | add) bytes of maps; every map has max_entries"' "$work/maps.json"
 echo "   (target: each tool <= 32 MiB peak RSS)"
+stop_tool base
+
+printf 'RESULTS_JSON {"date":"%s","kernel":"%s"' "$(date -u +%F)" "$(uname -r)"
+for k in $(printf '%s\n' "${!R[@]}" | sort); do
+	v=${R[$k]}
+	[ -n "$v" ] || v=null
+	printf ',"%s":%s' "$k" "$v"
+done
+printf '}\n'

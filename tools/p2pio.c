@@ -538,6 +538,7 @@ int main(int argc, char **argv)
 		json_kv_double(&j, "seconds", secs, 6);
 		json_kv_double(&j, "mb_per_s", secs > 0 ? sum.bytes / secs / 1e6 : 0, 3);
 		json_kv_double(&j, "iops", secs > 0 ? 2 * sum.chunks / secs : 0, 1);
+		json_kv_double(&j, "cpu_s", cpu, 6);
 		json_kv_double(&j, "cpu_s_per_gib", sum.bytes ? cpu / (sum.bytes / 1073741824.0) : 0, 6);
 		json_kv_u64(&j, "p2p_ios", sum.p2p_ios);
 		json_kv_u64(&j, "refused", sum.refused);

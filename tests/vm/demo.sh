@@ -17,12 +17,22 @@ printf '  %s (%s) is under the same PCIe switch; %s (%s) is on the root bus\n' \
 tracer=$!
 for _ in $(seq 300); do grep -q '^Tracing' "$work/trace.err" && break; sleep 0.1; done
 
-# one p2ptop report a second into each copy
-perf stat -a -e 'p2pdma:*' -o "$work/perf.txt" -- sh -c "
-	'$bin/p2pio' -D 3 -q 4 '$A_DISK' '$B_DISK' >'$work/peer.io' &
-	sleep 1; '$bin/p2ptop' -b -r 5 1 1 >'$work/peer.top' 2>&1; wait
-	'$bin/p2pio' -D 3 -q 4 '$B_DISK' '$C_DISK' >'$work/rootbus.io' &
-	sleep 1; '$bin/p2ptop' -b -r 5 1 1 >'$work/rootbus.top' 2>&1; wait
+# one p2ptop report while each copy holds the CMB: p2ptop starts once p2pio
+# has its buffer, and the copy lasts well beyond the report
+size=$(cat "$P2PMEM/size")
+snapshot() { # OUT: a one-second p2ptop report, taken while the CMB is in use
+	for _ in $(seq 200); do
+		[ "$(cat "$P2PMEM/available")" -lt "$size" ] && break
+		sleep 0.05
+	done
+	"$bin/p2ptop" -b -r 5 1 1 >"$1" 2>&1
+}
+perf stat -a -e 'p2pdma:*' -o "$work/perf.txt" -- bash -c "
+	$(declare -f snapshot); bin='$bin'; P2PMEM='$P2PMEM'; size=$size
+	'$bin/p2pio' -D 8 -q 4 '$A_DISK' '$B_DISK' >'$work/peer.io' &
+	snapshot '$work/peer.top'; wait
+	'$bin/p2pio' -D 8 -q 4 '$B_DISK' '$C_DISK' >'$work/rootbus.io' &
+	snapshot '$work/rootbus.top'; wait
 	sleep 1"
 kill -INT $tracer
 wait $tracer
@@ -44,6 +54,14 @@ tail -n 3 "$work/trace.txt"
 say "perf stat -a -e 'p2pdma:*' around both copies"
 grep p2pdma "$work/perf.txt"
 
+# The demo shows what it says: each snapshot has the CMB in use, held by p2pio.
+for t in peer rootbus; do
+	grep -Eq "^$A_BDF +$A +[0-9.]+M +[1-9][0-9.]*[KM] " "$work/$t.top" ||
+		fail "the $t snapshot shows no CMB in use"
+	grep -Eq "^ *[0-9]+ p2pio +[1-9][0-9.]*[KM] +[1-9]" "$work/$t.top" ||
+		fail "the $t snapshot does not show p2pio holding the CMB"
+done
+
 cat <<TXT
 
 What you are looking at: $A's controller memory buffer is mapped into p2pio
@@ -52,7 +70,7 @@ under one PCIe switch, so the kernel maps the CMB with PCI bus addresses
 (map type BUS): the data goes drive to CMB to drive and never touches host
 RAM. For $C, on the root bus, the path would cross the host bridge, which
 this CPU model is not trusted for: the kernel refuses the mapping (NOSUP),
-the I/O fails with EREMOTEIO, and p2pio bounces each chunk through host
+the I/O fails (EREMOTEIO on 6.12), and p2pio bounces each chunk through host
 memory (fallbacks). p2ptop shows the CMB in use, the decisions and fallbacks
 per second and why P2P was refused; p2ptrace shows every event; perf counts
 the same p2pdma trace events (each refused request is mapped twice: see
