@@ -1,6 +1,7 @@
 # lab: --cpu qemu64
 # p2ptop's interactive screen, driven in tmux: header and rows are drawn, the
-# keys do what they say, and q and SIGTERM both leave a sane terminal.
+# keys do what they say, and q, SIGTERM, SIGHUP and SIGQUIT all leave a sane
+# terminal (and exit 0); a crash (SIGSEGV) leaves it sane too.
 . "$(dirname "$0")/../lib.sh"
 lab_devices
 work=$(mktemp -d)
@@ -63,7 +64,17 @@ ok "redrawn at 70 columns after a resize"
 tm send-keys -t top q
 sane "q"
 
+for sig in TERM HUP QUIT; do
+	start
+	kill -$sig "$(pgrep -x p2ptop)"
+	sane "SIG$sig"
+done
+
 start
-kill -TERM "$(pgrep -x p2ptop)"
-sane "SIGTERM"
+kill -SEGV "$(pgrep -x p2ptop)"
+for _ in $(seq 100); do [ -s "$work/stty" ] && break; sleep 0.1; done
+expect_eq "SIGSEGV: exit status" "$(cat "$work/rc")" 139
+grep -Eq '(^| )icanon( |$)' "$work/stty" && grep -Eq '(^| )echo( |$)' "$work/stty" ||
+	{ cat "$work/stty"; fail "SIGSEGV: the terminal is left raw"; }
+expect_eq "SIGSEGV: alternate screen" "$(tm display -p -t top '#{alternate_on}')" 0
 tm kill-server
