@@ -269,6 +269,9 @@ static __always_inline bool event_wanted(__u8 type, __u64 id)
 {
 	if (!trace_mode || !(targ_events & (1U << type)))
 		return false;
+	/* -d DISK: only I/O, and only that disk's (checked by the caller) */
+	if (targ_dev && type != P2P_EV_IO && type != P2P_EV_FALLBACK)
+		return false;
 	return !targ_tgid || (id >> 32) == targ_tgid;
 }
 
