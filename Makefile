@@ -122,3 +122,25 @@ bench-run:
 
 clean:
 	rm -rf $(B)
+
+# ---- p2pdoctor (issue #15): no BPF, so neither libbpf nor common.o ----
+PCI_CFLAGS := $(shell pkg-config --cflags libpci 2>/dev/null)
+PCI_LIBS   := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
+TOPO       := $(B)/lib/topo.o
+
+all: $(B)/p2pdoctor
+
+$(B)/lib/topo.o: tools/lib/topo.c tools/lib/topo.h | $(B)/lib
+	$(CC) $(CPPFLAGS) $(PCI_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/p2pdoctor.o: tools/p2pdoctor.c tools/lib/topo.h | $(B)
+	$(CC) $(CPPFLAGS) $(PCI_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/p2pdoctor: $(B)/p2pdoctor.o $(TOPO)
+	$(CC) $(CFLAGS) -o $@ $^ $(PCI_LIBS) -lz
+
+$(B)/unit/topo: tests/unit/topo.c $(TOPO) | $(B)/unit
+	$(CC) $(CPPFLAGS) $(PCI_CFLAGS) $(CFLAGS) -o $@ $^ $(PCI_LIBS) -lz
+
+$(B)/lib:
+	mkdir -p $@

@@ -1199,7 +1199,28 @@ int topo_kernel_checks(struct topo_check *c, int max)
 	bool kallsyms, tracepoints;
 	char provs[128] = "";
 
+	ndev = topo_devices(&devs);
+	for (int i = 0; i < ndev; i++) {
+		if (devs[i].provider) {
+			nprov++;
+			if (devs[i].allocate) {
+				nalloc++;
+				if (strlen(provs) + strlen(devs[i].bdf) + 2 < sizeof(provs))
+					add(provs, sizeof(provs), "%s%s", provs[0] ? " " : "",
+					    devs[i].bdf);
+			}
+		}
+		limited += !devs[i].cfg_full;
+		groups[!strcmp(devs[i].iommu, "off") ? 0 : !strcmp(devs[i].iommu, "passthrough") ? 1 :
+		       !strcmp(devs[i].iommu, "translated") ? 2 : 3]++;
+	}
+
 	p2p = topo_kconfig("PCI_P2PDMA", src, sizeof(src));
+	if (p2p < 0 && nprov) {
+		/* only a P2PDMA kernel makes p2pmem groups */
+		p2p = 1;
+		str(src, sizeof(src), "p2pmem groups in %s/bus/pci/devices", sysfs());
+	}
 	k = check(c, &n, max, "p2pdma", p2p > 0 ? TOPO_OK : p2p == 0 ? TOPO_FAIL : TOPO_WARN);
 	if (k) {
 		SET(value, "%s", p2p > 0 ? "y" : p2p == 0 ? "not set" : "unknown");
@@ -1240,22 +1261,6 @@ int topo_kernel_checks(struct topo_check *c, int max)
 		    "no kernel BTF: p2ptrace and p2ptop cannot load (p2pdoctor and p2pio need none)");
 		if (!btf)
 			SET(fix, "boot a kernel with CONFIG_DEBUG_INFO_BTF=y");
-	}
-
-	ndev = topo_devices(&devs);
-	for (int i = 0; i < ndev; i++) {
-		if (devs[i].provider) {
-			nprov++;
-			if (devs[i].allocate) {
-				nalloc++;
-				if (strlen(provs) + strlen(devs[i].bdf) + 2 < sizeof(provs))
-					add(provs, sizeof(provs), "%s%s", provs[0] ? " " : "",
-					    devs[i].bdf);
-			}
-		}
-		limited += !devs[i].cfg_full;
-		groups[!strcmp(devs[i].iommu, "off") ? 0 : !strcmp(devs[i].iommu, "passthrough") ? 1 :
-		       !strcmp(devs[i].iommu, "translated") ? 2 : 3]++;
 	}
 
 	k = check(c, &n, max, "sysfs_alloc", nalloc ? TOPO_OK : p2p == 0 ? TOPO_FAIL : TOPO_WARN);

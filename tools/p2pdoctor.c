@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pdoctor: will this pair of PCI devices do P2PDMA, and if not, why.
+ * Reads sysfs, PCI config space (libpci) and the kernel's own files; loads
+ * no BPF and needs root only for config space past 64 bytes (ACS).
+ */
+#define _GNU_SOURCE
+#include <argp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/topo.h"
+
+#define PROG "p2pdoctor"
+#define EXIT_USAGE 2
+
+static const char doc[] =
+	"Tell whether P2PDMA works between PCI devices here, and if not, why: the "
+	"kernel's readiness, the P2P memory providers, and for every provider and "
+	"DMA-capable function (or the DEVICEs named) the map type the kernel would "
+	"choose, its distance and a one-line reason.\v"
+	"DEVICE is a PCI address (0000:03:00.0, or 03:00.0 in domain 0) or an NVMe "
+	"controller (nvme0, /dev/nvme0). Named providers pair with every named "
+	"device; with no provider named, every provider pairs with them.\n\n"
+	"Exit status: 0 if every pair can do P2P, 1 if some cannot (or the kernel "
+	"lacks P2PDMA, or there is no provider), 2 on bad input.";
+
+static struct argp_option options[] = {
+	{ "devices", 'd', "LIST", 0, "Only these devices (comma-separated; repeatable)", 0 },
+	{ "json", 'j', NULL, 0, "One JSON document on stdout", 0 },
+	{ "verbose", 'v', NULL, 0, "Every PCI function in DEVICES, with its ACS state", 0 },
+	{ "help", 'h', NULL, 0, "Give this help list", -1 },
+	{ NULL, '?', NULL, OPTION_ALIAS, NULL, -1 },
+	{ "usage", 'u', NULL, 0, "Give a short usage message", -1 },
+	{ "version", 'V', NULL, 0, "Print program version", -1 },
+	{ 0 },
+};
+
+static struct {
+	bool json, verbose;
+	char **names;
+	int nnames;
+} opt;
+
+/* ---- safe output ---- */
+
+/* Length of a valid UTF-8 sequence at s (no overlongs or surrogates), 0 if invalid. */
+static int utf8_len(const unsigned char *s)
+{
+	unsigned int c;
+	int n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	c = s[0] & (0x7f >> n);
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A string for the terminal: control bytes (C0, DEL, C1) and bad UTF-8 become '?'. */
+static const char *clean(const char *s)
+{
+	static char bufs[8][512];
+	static int next;
+	char *out = bufs[next++ % 8];
+	size_t o = 0;
+
+	if (!s)
+		return "";
+	while (*s && o < sizeof(bufs[0]) - 5) {
+		const unsigned char *u = (const unsigned char *)s;
+		int n = utf8_len(u);
+
+		if (!n || u[0] < 0x20 || u[0] == 0x7f || (n == 2 && u[0] == 0xc2 && u[1] < 0xa0)) {
+			out[o++] = '?';
+			s += n ? n : 1;
+			continue;
+		}
+		memcpy(out + o, s, n);
+		o += n;
+		s += n;
+	}
+	out[o] = 0;
+	return out;
+}
+
+/* A JSON string, always valid UTF-8: bad bytes become U+FFFD. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	while (s && *s) {
+		const unsigned char *u = (const unsigned char *)s;
+		int n = utf8_len(u);
+
+		if (!n) {
+			fputs("\\ufffd", stdout);
+			s++;
+		} else if (u[0] == '"' || u[0] == '\\') {
+			printf("\\%c", u[0]);
+			s++;
+		} else if (u[0] < 0x20 || u[0] == 0x7f) {
+			printf("\\u%04x", u[0]);
+			s++;
+		} else {
+			fwrite(s, 1, n, stdout);
+			s += n;
+		}
+	}
+	putchar('"');
+}
+
+static void json_key(const char *key, const char *val, bool comma)
+{
+	json_str(key);
+	putchar(':');
+	if (val)
+		json_str(val);
+	else
+		fputs("null", stdout);
+	if (comma)
+		putchar(',');
+}
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die_usage(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", PROG, clean(msg));
+	exit(EXIT_USAGE);
+}
+
+static void human(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "BKMGTP";
+	double d = v;
+	int u = 0;
+
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	else
+		snprintf(buf, len, d < 10 ? "%.1f%c" : "%.0f%c", d, units[u]);
+}
+
+/* ---- arguments ---- */
+
+static struct argp argp;
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'd':
+		/* fallthrough */
+	case ARGP_KEY_ARG: {
+		char *save = NULL, *tok;
+		int before = opt.nnames;
+
+		for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			char **more = realloc(opt.names, (opt.nnames + 1) * sizeof(*more));
+
+			if (!more)
+				die_usage("out of memory");
+			opt.names = more;
+			opt.names[opt.nnames++] = tok;
+		}
+		if (opt.nnames == before)
+			die_usage("empty device list '%s' (see --help)", arg);
+		return 0;
+	}
+	case 'j':
+		opt.json = true;
+		return 0;
+	case 'v':
+		opt.verbose = true;
+		return 0;
+	case 'h':
+	case '?':
+		argp_help(&argp, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK, PROG);
+		exit(0);
+	case 'u':
+		argp_help(&argp, stdout, ARGP_HELP_USAGE, PROG);
+		exit(0);
+	case 'V':
+		printf("%s\n", argp_program_version);
+		exit(0);
+	case ARGP_KEY_ERROR: {
+		/* getopt said nothing (ARGP_NO_ERRS): one line of our own */
+		const char *bad = state->next > 0 && state->next <= state->argc ?
+				  state->argv[state->next - 1] : "?";
+
+		if (!strcmp(bad, "-d") || !strcmp(bad, "--devices"))
+			die_usage("%s needs a device list (see --help)", bad);
+		die_usage("bad option '%s' (see --help)", bad);
+	}
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+const char *argp_program_version = PROG " (p2pscope) 1.0";
+
+static struct argp argp = { options, parse, "[DEVICE...]", doc, NULL, NULL, NULL };
+
+/* ---- the model ---- */
+
+struct pair {
+	const struct topo_dev *prov, *cli;
+	struct topo_verdict v;
+};
+
+static struct topo_dev *devs;
+static int ndev;
+
+static const struct topo_dev *find_dev(const char *bdf)
+{
+	for (int i = 0; i < ndev; i++)
+		if (!strcmp(devs[i].bdf, bdf))
+			return &devs[i];
+	return NULL;
+}
+
+/* "nvme0", else the address without domain 0000 */
+static const char *short_name(const struct topo_dev *d)
+{
+	if (d->nvme[0])
+		return d->nvme;
+	return strncmp(d->bdf, "0000:", 5) ? d->bdf : d->bdf + 5;
+}
+
+/* ACS of a device for people: "RR,CR", "-" none, "?" unreadable */
+static const char *acs_text(const struct topo_dev *d, char *buf, size_t len)
+{
+	unsigned int r;
+
+	if (!d->cfg_full)
+		return "?";
+	if (!d->has_acs)
+		return "-";
+	r = d->acs_ctrl & TOPO_ACS_REDIR;
+	snprintf(buf, len, "%s%s%s%s%s", r ? "" : "off",
+		 r & 0x04 ? "RR" : "", r & 0x04 && r & 0x28 ? "," : "",
+		 r & 0x08 ? "CR" : "", r & 0x20 ? (r & 0x0c ? ",EC" : "EC") : "");
+	return buf;
+}
+
+/* "0000:00 > 00:01.0 > 01:00.0* > 02:00.0": root bus and bridges above d, * = ACS redirect */
+static const char *path_text(const struct topo_dev *d, char *buf, size_t len)
+{
+	const struct topo_dev *chain[32];
+	int n = 0;
+	size_t used;
+
+	for (const struct topo_dev *u = d; u && u->upstream[0] && n < 32;)
+		u = chain[n++] = find_dev(u->upstream);
+	used = snprintf(buf, len, "%s", d->root);
+	for (int i = n - 1; i >= 0 && used < len; i--) {
+		const struct topo_dev *b = chain[i];
+
+		if (!b)
+			continue;
+		used += snprintf(buf + used, len - used, " > %s%s", short_name(b),
+				 !b->cfg_full ? "?" : b->acs_ctrl & TOPO_ACS_REDIR ? "*" : "");
+	}
+	return buf;
+}
+
+static const char *allow_text(int allow)
+{
+	return allow == TOPO_ALLOW_YES ? "yes" : allow == TOPO_ALLOW_SAME_BRIDGE ?
+	       "same_host_bridge" : "no";
+}
+
+/* ---- text ---- */
+
+static void print_text(const struct topo_check *checks, int nchecks, const struct topo_host *hosts,
+		       int nhosts, const struct topo_dev **provs, int nprov,
+		       const struct topo_dev **clis, int ncli, const struct pair *pairs, int npairs,
+		       const char *verdict)
+{
+	char cpu[64], a[32], b[32], path[256];
+
+	topo_cpu_zen(cpu, sizeof(cpu));
+	printf("%s: Linux %s, CPU %s\n\n", PROG, clean(topo_release()), clean(cpu));
+
+	printf("KERNEL\n");
+	for (int i = 0; i < nchecks; i++) {
+		const struct topo_check *c = &checks[i];
+
+		printf("  %-5s %-12s %-10s %s", topo_status_name(c->status), c->name,
+		       clean(c->value), clean(c->message));
+		if (c->fix[0])
+			printf("; fix: %s", clean(c->fix));
+		printf(" [%s]\n", clean(c->source));
+	}
+
+	printf("\nHOST BRIDGES\n  %-9s %-13s %-10s %-9s %s\n", "ROOT BUS", "DEVICE", "ID",
+	       "ALLOWLIST", "NAME");
+	for (int i = 0; i < nhosts; i++) {
+		const struct topo_host *h = &hosts[i];
+		const struct topo_dev *d = h->dev[0] ? find_dev(h->dev) : NULL;
+
+		snprintf(a, sizeof(a), "%04x:%04x", h->vendor, h->device);
+		printf("  %-9s %-13s %-10s %-9s %s%s%s\n", clean(h->root),
+		       h->dev[0] ? clean(h->dev) : "none", h->dev[0] ? a : "-",
+		       h->dev[0] ? allow_text(h->allow) : "-", d ? clean(d->name) : "",
+		       h->note[0] ? (d ? " -- " : "-- ") : "", clean(h->note));
+	}
+
+	printf("\nPROVIDERS (P2P memory: a p2pmem group in sysfs)\n");
+	if (!nprov)
+		printf("  none\n");
+	else
+		printf("  %-13s %-7s %-8s %6s %6s %-9s %s\n", "DEVICE", "NVME", "DRIVER", "SIZE",
+		       "AVAIL", "PUBLISHED", "NAME");
+	for (int i = 0; i < nprov; i++) {
+		const struct topo_dev *p = provs[i];
+
+		human(p->p2p_size, a, sizeof(a));
+		human(p->p2p_avail, b, sizeof(b));
+		printf("  %-13s %-7s %-8s %6s %6s %-9s %s\n", p->bdf, p->nvme[0] ? clean(p->nvme) : "-",
+		       p->driver[0] ? clean(p->driver) : "-", a, b, p->published ? "yes" : "no",
+		       clean(p->name));
+	}
+
+	printf("\nDEVICES (%s; path from the root bus, * = ACS redirect, ? = unreadable)\n",
+	       opt.verbose ? "every PCI function" : opt.nnames ? "as named" :
+	       "DMA-capable functions and providers");
+	printf("  %-13s %-7s %-12s %-11s %-5s %-34s %s\n", "DEVICE", "NVME", "DRIVER", "IOMMU", "ACS",
+	       "PATH", "CLASS: NAME");
+	for (int i = 0; i < ndev; i++) {
+		const struct topo_dev *d = &devs[i];
+		bool show = opt.verbose;
+
+		for (int k = 0; k < ncli && !show; k++)
+			show = clis[k] == d;
+		for (int k = 0; k < nprov && !show; k++)
+			show = provs[k] == d;
+		if (!show)
+			continue;
+		printf("  %-13s %-7s %-12s %-11s %-5s %-34s %s: %s\n", d->bdf,
+		       d->nvme[0] ? clean(d->nvme) : "-", d->driver[0] ? clean(d->driver) : "-",
+		       clean(d->iommu), acs_text(d, a, sizeof(a)), clean(path_text(d, path, sizeof(path))),
+		       clean(d->class_name), clean(d->name));
+	}
+
+	printf("\nPAIRS (map type the kernel would choose and distance; ? = partly guessed)\n");
+	if (!npairs) {
+		printf("  none: %s\n", nprov ? "no client device" : "no provider");
+	} else {
+		printf("  %-14s", "PROVIDER");
+		for (int k = 0; k < ncli; k++)
+			printf(" %-11s", clean(short_name(clis[k])));
+		putchar('\n');
+		for (int i = 0; i < nprov; i++) {
+			printf("  %-14s", clean(short_name(provs[i])));
+			for (int k = 0; k < ncli; k++) {
+				const struct topo_verdict *v = &pairs[i * ncli + k].v;
+
+				if (v->map_type == TOPO_MAP_NOT_SUPPORTED)
+					snprintf(a, sizeof(a), "NOSUP%s", v->guessed ? "?" : "");
+				else
+					snprintf(a, sizeof(a), "%s %d%s", topo_map_short(v->map_type),
+						 v->distance, v->guessed ? "?" : "");
+				printf(" %-11s", a);
+			}
+			putchar('\n');
+		}
+		printf("\n  %-13s %-13s %-16s %4s  %s\n", "PROVIDER", "CLIENT", "MAP", "DIST", "REASON");
+		for (int i = 0; i < npairs; i++) {
+			const struct pair *p = &pairs[i];
+
+			printf("  %-13s %-13s %-16s %4d  %s%s\n", p->prov->bdf, p->cli->bdf,
+			       topo_map_name(p->v.map_type), p->v.distance, clean(p->v.reason),
+			       p->v.guessed ? " (?)" : "");
+			if (p->v.note[0])
+				printf("  %28s note: %s\n", "", clean(p->v.note));
+			if (p->v.fix[0] && (opt.verbose || p->v.map_type == TOPO_MAP_NOT_SUPPORTED))
+				printf("  %28s fix: %s\n", "", clean(p->v.fix));
+		}
+	}
+	printf("\n%s: %s\n", PROG, clean(verdict));
+}
+
+/* ---- JSON ---- */
+
+static void json_bool(const char *key, bool v, bool comma)
+{
+	json_str(key);
+	printf(":%s%s", v ? "true" : "false", comma ? "," : "");
+}
+
+static void print_json(const struct topo_check *checks, int nchecks, const struct topo_host *hosts,
+		       int nhosts, const struct topo_dev **provs, int nprov,
+		       const struct topo_dev **clis, int ncli, const struct pair *pairs, int npairs,
+		       bool ready, int ncannot, const char *verdict)
+{
+	char id[16], cpu[64];
+	bool zen = topo_cpu_zen(cpu, sizeof(cpu));
+
+	printf("{");
+	json_key("version", argp_program_version, true);
+	printf("\"kernel\":{");
+	json_key("release", topo_release(), true);
+	json_key("cpu", cpu, true);
+	json_bool("cpu_supports_p2pdma", zen, true);
+	json_bool("p2pdma", ready, false);
+	printf("},\"checks\":[");
+	for (int i = 0; i < nchecks; i++) {
+		const struct topo_check *c = &checks[i];
+
+		printf("%s{", i ? "," : "");
+		json_key("name", c->name, true);
+		json_key("status", c->status == TOPO_FAIL ? "fail" : topo_status_name(c->status), true);
+		json_key("value", c->value, true);
+		json_key("source", c->source, true);
+		json_key("message", c->message, true);
+		json_key("fix", c->fix[0] ? c->fix : NULL, false);
+		printf("}");
+	}
+	printf("],\"host_bridges\":[");
+	for (int i = 0; i < nhosts; i++) {
+		const struct topo_host *h = &hosts[i];
+
+		printf("%s{", i ? "," : "");
+		json_key("root_bus", h->root, true);
+		json_key("first_device", h->first[0] ? h->first : NULL, true);
+		json_key("device", h->dev[0] ? h->dev : NULL, true);
+		snprintf(id, sizeof(id), "%04x:%04x", h->vendor, h->device);
+		json_key("id", h->dev[0] ? id : NULL, true);
+		json_key("allowlist", h->dev[0] ? allow_text(h->allow) : NULL, true);
+		json_bool("guessed", h->guessed, true);
+		json_key("note", h->note[0] ? h->note : NULL, false);
+		printf("}");
+	}
+	printf("],\"devices\":[");
+	for (int i = 0, first = 1; i < ndev; i++) {
+		const struct topo_dev *d = &devs[i];
+		bool show = opt.verbose;
+
+		for (int k = 0; k < ncli && !show; k++)
+			show = clis[k] == d;
+		for (int k = 0; k < nprov && !show; k++)
+			show = provs[k] == d;
+		if (!show)
+			continue;
+		printf("%s{", first ? "" : ",");
+		first = 0;
+		json_key("bdf", d->bdf, true);
+		snprintf(id, sizeof(id), "%04x:%04x", d->vendor, d->device);
+		json_key("id", id, true);
+		snprintf(id, sizeof(id), "%04x", d->class);
+		json_key("class_id", id, true);
+		json_key("class", d->class_name, true);
+		json_key("name", d->name, true);
+		json_key("driver", d->driver[0] ? d->driver : NULL, true);
+		json_key("nvme", d->nvme[0] ? d->nvme : NULL, true);
+		json_key("root_bus", d->root, true);
+		json_key("upstream", d->upstream[0] ? d->upstream : NULL, true);
+		printf("\"depth\":%d,", d->depth);
+		json_key("iommu", d->iommu, true);
+		json_bool("config_readable", d->cfg_full, true);
+		if (!d->cfg_full || !d->has_acs) {
+			json_key("acs_ctrl", NULL, true);
+		} else {
+			printf("\"acs_ctrl\":%u,", d->acs_ctrl);
+		}
+		json_bool("acs_redirect", d->cfg_full && (d->acs_ctrl & TOPO_ACS_REDIR), true);
+		json_bool("provider", d->provider, d->provider);
+		if (d->provider) {
+			printf("\"p2pmem\":{\"size\":%llu,\"available\":%llu,",
+			       (unsigned long long)d->p2p_size, (unsigned long long)d->p2p_avail);
+			json_bool("published", d->published, true);
+			json_bool("allocate", d->allocate, false);
+			printf("}");
+		}
+		printf("}");
+	}
+	printf("],\"providers\":[");
+	for (int i = 0; i < nprov; i++) {
+		if (i)
+			putchar(',');
+		json_str(provs[i]->bdf);
+	}
+	printf("],\"clients\":[");
+	for (int i = 0; i < ncli; i++) {
+		if (i)
+			putchar(',');
+		json_str(clis[i]->bdf);
+	}
+	printf("],\"pairs\":[");
+	for (int i = 0; i < npairs; i++) {
+		const struct pair *p = &pairs[i];
+
+		printf("%s{", i ? "," : "");
+		json_key("provider", p->prov->bdf, true);
+		json_key("client", p->cli->bdf, true);
+		json_key("map_type", topo_map_name(p->v.map_type), true);
+		printf("\"distance\":%d,", p->v.distance);
+		json_bool("p2p", p->v.map_type != TOPO_MAP_NOT_SUPPORTED && ready, true);
+		json_key("reason", p->v.reason, true);
+		json_key("fix", p->v.fix[0] ? p->v.fix : NULL, true);
+		json_key("common_upstream", p->v.common[0] ? p->v.common : NULL, true);
+		printf("\"acs_redirect\":[");
+		for (int k = 0; k < p->v.nacs; k++) {
+			if (k)
+				putchar(',');
+			json_str(p->v.acs[k]);
+		}
+		printf("],");
+		json_bool("cpu_rule", p->v.cpu_rule, true);
+		json_bool("guessed", p->v.guessed, true);
+		json_key("note", p->v.note[0] ? p->v.note : NULL, false);
+		printf("}");
+	}
+	printf("],\"summary\":{\"pairs\":%d,\"cannot\":%d,", npairs, ncannot);
+	json_bool("ok", ready && npairs && !ncannot, true);
+	json_key("message", verdict, false);
+	printf("}}\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct topo_check checks[TOPO_MAX_CHECKS];
+	struct topo_host hosts[64];
+	const struct topo_dev **provs, **clis;
+	struct pair *pairs;
+	int nchecks, nhosts, nprov = 0, ncli = 0, npairs = 0, ncannot = 0;
+	bool named_prov = false, ready;
+	const struct topo_check *p2p = NULL;
+	char verdict[1024];
+
+	argp_parse(&argp, argc, argv, ARGP_NO_HELP | ARGP_NO_ERRS, NULL, NULL);
+
+	ndev = topo_devices(&devs);
+	if (ndev < 0)
+		die_usage("cannot read %s/bus/pci/devices: no PCI here?",
+			  getenv("P2PSCOPE_SYSFS") ? getenv("P2PSCOPE_SYSFS") : "/sys");
+	provs = calloc(ndev + 1, sizeof(*provs));
+	clis = calloc(ndev + opt.nnames + 1, sizeof(*clis));
+	if (!provs || !clis)
+		die_usage("out of memory");
+
+	for (int i = 0; i < opt.nnames; i++) {
+		char bdf[TOPO_BDF_LEN];
+		const struct topo_dev *d;
+		bool dup = false;
+
+		if (!topo_resolve(opt.names[i], bdf, sizeof(bdf)) || !(d = find_dev(bdf)))
+			die_usage("'%s' is neither a PCI address nor an NVMe controller here",
+				  opt.names[i]);
+		for (int k = 0; k < ncli; k++)
+			dup |= clis[k] == d;
+		if (dup)
+			continue;
+		clis[ncli++] = d;
+		if (d->provider) {
+			provs[nprov++] = d;
+			named_prov = true;
+		}
+	}
+	if (!named_prov)
+		for (int i = 0; i < ndev; i++)
+			if (devs[i].provider)
+				provs[nprov++] = &devs[i];
+	if (!opt.nnames)
+		for (int i = 0; i < ndev; i++)
+			if (topo_dma_capable(&devs[i]))
+				clis[ncli++] = &devs[i];
+
+	nchecks = topo_kernel_checks(checks, TOPO_MAX_CHECKS);
+	for (int i = 0; i < nchecks; i++)
+		if (!strcmp(checks[i].name, "p2pdma"))
+			p2p = &checks[i];
+	ready = p2p && p2p->status == TOPO_OK;
+	nhosts = topo_hosts(hosts, 64);
+
+	pairs = calloc((size_t)nprov * ncli + 1, sizeof(*pairs));
+	if (!pairs)
+		die_usage("out of memory");
+	for (int i = 0; i < nprov; i++)
+		for (int k = 0; k < ncli; k++) {
+			struct pair *p = &pairs[npairs++];
+
+			p->prov = provs[i];
+			p->cli = clis[k];
+			topo_predict(p->prov->bdf, p->cli->bdf, &p->v);
+			ncannot += p->v.map_type == TOPO_MAP_NOT_SUPPORTED;
+		}
+
+	if (!ready)
+		snprintf(verdict, sizeof(verdict), "no P2PDMA on this kernel: %s%s%s",
+			 p2p ? p2p->message : "unknown", p2p && p2p->fix[0] ? "; fix: " : "",
+			 p2p ? p2p->fix : "");
+	else if (!nprov)
+		snprintf(verdict, sizeof(verdict), "no P2P memory provider: no device has a p2pmem "
+			 "group; bind one (e.g. an NVMe with a CMB) to its driver");
+	else if (!npairs)
+		snprintf(verdict, sizeof(verdict), "no pair to check");
+	else if (ncannot)
+		snprintf(verdict, sizeof(verdict), "%d of %d pairs cannot do P2P", ncannot, npairs);
+	else
+		snprintf(verdict, sizeof(verdict), "all %d pairs can do P2P", npairs);
+
+	if (opt.json)
+		print_json(checks, nchecks, hosts, nhosts, provs, nprov, clis, ncli, pairs, npairs,
+			   ready, ncannot, verdict);
+	else
+		print_text(checks, nchecks, hosts, nhosts, provs, nprov, clis, ncli, pairs, npairs,
+			   verdict);
+	if (fflush(stdout) || ferror(stdout))
+		return EXIT_USAGE;
+	free(pairs);
+	free(provs);
+	free(clis);
+	free(devs);
+	return ready && npairs && !ncannot ? 0 : 1;
+}
