@@ -352,22 +352,40 @@ static void print_text(const struct topo_check *checks, int nchecks, const struc
 	printf("\nDEVICES (%s; path from the root bus, * = ACS redirect, ? = unreadable)\n",
 	       opt.verbose ? "every PCI function" : opt.nnames ? "as named" :
 	       "DMA-capable functions and providers");
-	printf("  %-13s %-7s %-12s %-11s %-5s %-34s %s\n", "DEVICE", "NVME", "DRIVER", "IOMMU", "ACS",
-	       "PATH", "CLASS: NAME");
-	for (int i = 0; i < ndev; i++) {
-		const struct topo_dev *d = &devs[i];
-		bool show = opt.verbose;
+	{
+		int w[4] = { 4, 6, 5, 4 };	/* NVME, DRIVER, IOMMU, PATH */
 
-		for (int k = 0; k < ncli && !show; k++)
-			show = clis[k] == d;
-		for (int k = 0; k < nprov && !show; k++)
-			show = provs[k] == d;
-		if (!show)
-			continue;
-		printf("  %-13s %-7s %-12s %-11s %-5s %-34s %s: %s\n", d->bdf,
-		       d->nvme[0] ? clean(d->nvme) : "-", d->driver[0] ? clean(d->driver) : "-",
-		       clean(d->iommu), acs_text(d, a, sizeof(a)), clean(path_text(d, path, sizeof(path))),
-		       clean(d->class_name), clean(d->name));
+		for (int pass = 0; pass < 2; pass++) {
+			if (pass)
+				printf("  %-13s %-*s %-*s %-*s %-5s %-*s %s\n", "DEVICE", w[0], "NVME",
+				       w[1], "DRIVER", w[2], "IOMMU", "ACS", w[3], "PATH",
+				       "CLASS: NAME");
+			for (int i = 0; i < ndev; i++) {
+				const struct topo_dev *d = &devs[i];
+				const char *col[4];
+				bool show = opt.verbose;
+
+				for (int k = 0; k < ncli && !show; k++)
+					show = clis[k] == d;
+				for (int k = 0; k < nprov && !show; k++)
+					show = provs[k] == d;
+				if (!show)
+					continue;
+				col[0] = d->nvme[0] ? clean(d->nvme) : "-";
+				col[1] = d->driver[0] ? clean(d->driver) : "-";
+				col[2] = clean(d->iommu);
+				col[3] = clean(path_text(d, path, sizeof(path)));
+				if (!pass) {
+					for (int c = 0; c < 4; c++)
+						if ((int)strlen(col[c]) > w[c])
+							w[c] = strlen(col[c]);
+					continue;
+				}
+				printf("  %-13s %-*s %-*s %-*s %-5s %-*s %s: %s\n", d->bdf, w[0], col[0],
+				       w[1], col[1], w[2], col[2], acs_text(d, a, sizeof(a)), w[3],
+				       col[3], clean(d->class_name), clean(d->name));
+			}
+		}
 	}
 
 	printf("\nPAIRS (map type the kernel would choose and distance; ? = partly guessed)\n");

@@ -437,17 +437,17 @@ static const struct allow_entry {
 	{ 0x8086, 0x09a2, false, 0, 0, "Intel Xeon Scalable (Ice Lake and later)" },
 	/* present in 7.1: the context of the 7.1.y backport of the next ones */
 	{ 0x1ae0, -1, false, KV(6, 12), KV(7, 1), "Google SoCs" },
-	/* upstream 0ba76b19fd4c in 7.2, Cc stable (so 7.1.y may have them) */
-	{ 0x8086, 0x0b25, false, KV(7, 1), KV(7, 2), "Intel DSA (Sapphire Rapids)" },
-	{ 0x8086, 0x0cfe, false, KV(7, 1), KV(7, 2), "Intel IAX (Sapphire Rapids)" },
-	{ 0x8086, 0x11fb, false, KV(7, 1), KV(7, 2), "Intel DSA (Granite Rapids-D)" },
-	{ 0x8086, 0x1212, false, KV(7, 1), KV(7, 2), "Intel DSA (Diamond Rapids)" },
-	{ 0x8086, 0x1216, false, KV(7, 1), KV(7, 2), "Intel IAA (Diamond Rapids)" },
-	{ 0x8086, 0x4940, false, KV(7, 1), KV(7, 2), "Intel QAT 4xxx" },
-	{ 0x8086, 0x4942, false, KV(7, 1), KV(7, 2), "Intel QAT 401xx" },
-	{ 0x8086, 0x4944, false, KV(7, 1), KV(7, 2), "Intel QAT 402xx" },
-	{ 0x8086, 0x4946, false, KV(7, 1), KV(7, 2), "Intel QAT 420xx" },
-	{ 0x8086, 0x4948, false, KV(7, 1), KV(7, 2), "Intel QAT 6xxx" },
+	/* upstream 0ba76b19fd4c in 7.2, backported to 7.1.y: 7.1 may have them */
+	{ 0x8086, 0x0b25, false, KV(7, 0), KV(7, 2), "Intel DSA (Sapphire Rapids)" },
+	{ 0x8086, 0x0cfe, false, KV(7, 0), KV(7, 2), "Intel IAX (Sapphire Rapids)" },
+	{ 0x8086, 0x11fb, false, KV(7, 0), KV(7, 2), "Intel DSA (Granite Rapids-D)" },
+	{ 0x8086, 0x1212, false, KV(7, 0), KV(7, 2), "Intel DSA (Diamond Rapids)" },
+	{ 0x8086, 0x1216, false, KV(7, 0), KV(7, 2), "Intel IAA (Diamond Rapids)" },
+	{ 0x8086, 0x4940, false, KV(7, 0), KV(7, 2), "Intel QAT 4xxx" },
+	{ 0x8086, 0x4942, false, KV(7, 0), KV(7, 2), "Intel QAT 401xx" },
+	{ 0x8086, 0x4944, false, KV(7, 0), KV(7, 2), "Intel QAT 402xx" },
+	{ 0x8086, 0x4946, false, KV(7, 0), KV(7, 2), "Intel QAT 420xx" },
+	{ 0x8086, 0x4948, false, KV(7, 0), KV(7, 2), "Intel QAT 6xxx" },
 	/* not in 7.1 (see above), in 7.3.4 */
 	{ 0x10de, 0x2f95, false, KV(7, 1), KV(7, 3), "NVIDIA CPUs" },
 	{ 0x10de, 0x2f96, false, KV(7, 1), KV(7, 3), "NVIDIA CPUs" },
@@ -1352,7 +1352,8 @@ int topo_kernel_checks(struct topo_check *c, int max)
 		bool zen = topo_cpu_zen(cpu, sizeof(cpu));
 
 		SET(value, "%s", zen ? "zen" : "other");
-		SET(source, "%s", env_or("P2PSCOPE_CPUINFO", "/proc/cpuinfo"));
+		str(path, sizeof(path), "%s/cpuinfo", procfs());
+		SET(source, "%s", env_or("P2PSCOPE_CPUINFO", path));
 		SET(message, "%s: %s", cpu, zen ? "cpu_supports_p2pdma() allows P2P through any "
 		    "host bridge" : "P2P through a host bridge needs it on the allowlist");
 	}
