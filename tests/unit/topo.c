@@ -716,7 +716,13 @@ static void test_kconfig(void)
 	CHECK(topo_kconfig("PCI_P2PDMA", src, sizeof(src)) == -1);
 	btf("pci_p2pdma_pagemap", "ZONE_DEVICE");
 
-	/* /proc/config.gz comes before BTF */
+	/* /proc/config.gz comes before BTF, with P2PDMA ... */
+	btf("pci_p2pdma_map_state", "ZONE_MOVABLE");
+	config_gz("CONFIG_ZONE_DEVICE=y\nCONFIG_PCI_P2PDMA=y\n");
+	CHECK(topo_kconfig("PCI_P2PDMA", src, sizeof(src)) == 1);
+	CHECK(topo_kconfig("ZONE_DEVICE", src, sizeof(src)) == 1);
+	btf("pci_p2pdma_pagemap", "ZONE_DEVICE");
+	/* ... and without */
 	config_gz("CONFIG_ZONE_DEVICE=y\n# CONFIG_PCI_P2PDMA is not set\n");
 	CHECK(topo_kconfig("PCI_P2PDMA", src, sizeof(src)) == 0);
 	snprintf(want, sizeof(want), "%s/config.gz", proc);
