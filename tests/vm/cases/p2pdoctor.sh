@@ -57,6 +57,7 @@ done
 
 # Named pairs decide the exit status.
 "$bin/p2pdoctor" -d "$A,$B" >/dev/null || fail "-d $A,$B: want exit 0"
+ok "exit status of -d $A,$B = 0"
 rc=0
 "$bin/p2pdoctor" -d "$A_BDF,$C" >/dev/null || rc=$?
 expect_eq "exit status of -d $A_BDF,$C" $rc 1
