@@ -7,7 +7,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 doc=$top/build/p2pdoctor
 [ -x "$doc" ] || { echo "FAIL: $doc is missing: run make"; exit 1; }
 root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+[ -z "${KEEP:-}" ] || echo "fake machine in $root"
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$root"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 ok() { echo "ok: $*"; }
 
@@ -142,10 +143,18 @@ name=$(jq -r '.devices[] | select(.bdf == "0000:00:04.0") | .name' "$root/all.js
 grep -q 'Red Hat, Inc. Evil ?\]0;owned? controller ?( ??? end' "$root/all.txt" || fail "C's name in the text"
 ok "hostile driver and device names: valid JSON, clean text"
 
-# a kernel without P2PDMA: exit 1 whatever the topology says, and why
+# a config that says no while a p2pmem group exists belongs to another build
 printf '# CONFIG_PCI_P2PDMA is not set\n' >"$root/boot/config-6.12.57-fake"
+run stale 0 -d nvme0,nvme1
+jq -r '.checks[0].source' "$root/stale.json" | grep -q 'says not set, but it must be another build' ||
+	fail "a stale config is not called so"
+# a kernel without P2PDMA (and so without p2pmem groups): exit 1 whatever
+# the topology says, and why
+mv "$root/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem" "$root/p2pmem"
 run nop2pdma 1 -d nvme0,nvme1
 tail -n 1 "$root/nop2pdma.txt" | grep -q '^p2pdoctor: no P2PDMA on this kernel: CONFIG_PCI_P2PDMA is not set: .*; fix: boot a kernel with CONFIG_PCI_P2PDMA=y' ||
 	fail "no one-line verdict with the fix"
-[ "$(jq -c '[.pairs[].p2p]' "$root/nop2pdma.json")" = '[false,false]' ] || fail "pairs can P2P without P2PDMA"
+[ "$(jq -c '[(.pairs | length), .providers]' "$root/nop2pdma.json")" = '[0,[]]' ] || fail "pairs without a provider"
+grep -q '^PROVIDERS' "$root/nop2pdma.txt" && grep -q "^  0000:04:00.0 " "$root/nop2pdma.txt" ||
+	fail "no topology shown without P2PDMA"
 ok "no P2PDMA: exit 1 with the reason and the fix"

@@ -760,8 +760,15 @@ static void test_kconfig(void)
 	CHECK((k = find(c, n, "cpu")) && !strcmp(k->value, "other"));
 	CHECK((k = find(c, n, "config_space")) && k->status == TOPO_OK);
 
-	/* a stock kernel without P2PDMA: says so with the fix */
+	/* a config that says no while a p2pmem group exists is another build's */
 	putf("# CONFIG_PCI_P2PDMA is not set\n", "%s/config-6.12.57-test", boot);
+	n = topo_kernel_checks(c, TOPO_MAX_CHECKS);
+	CHECK((k = find(c, n, "p2pdma")) && k->status == TOPO_OK);
+	CHECK(k && strstr(k->source, "says not set, but it must be another build"));
+
+	/* a stock kernel without P2PDMA: says so with the fix */
+	rename(strcat(strcpy((char[1024]){ 0 }, sys), "/devices/" A "/p2pmem"),
+	       strcat(strcpy((char[1024]){ 0 }, sys), "/devices/" A "/p2pmem.off"));
 	putf("ffffffff81000000 T pci_p2pdma_add_resource\n", "%s/kallsyms", proc);
 	n = topo_kernel_checks(c, TOPO_MAX_CHECKS);
 	CHECK((k = find(c, n, "p2pdma")) && k->status == TOPO_FAIL && !strcmp(k->value, "not set"));
@@ -769,6 +776,10 @@ static void test_kconfig(void)
 	CHECK((k = find(c, n, "cmb_mmap")) && !strcmp(k->value, "no"));
 	CHECK((k = find(c, n, "tracepoints")) && !strcmp(k->value, "no"));
 	CHECK(k && strstr(k->message, "fall back to fentry and kprobes"));
+
+	CHECK((k = find(c, n, "sysfs_alloc")) && k->status == TOPO_FAIL);
+	rename(strcat(strcpy((char[1024]){ 0 }, sys), "/devices/" A "/p2pmem.off"),
+	       strcat(strcpy((char[1024]){ 0 }, sys), "/devices/" A "/p2pmem"));
 
 	/* nothing tells, but a p2pmem group exists: only P2PDMA kernels make them */
 	rm(boot, "config-6.12.57-test");
@@ -778,6 +789,8 @@ static void test_kconfig(void)
 	n = topo_kernel_checks(c, TOPO_MAX_CHECKS);
 	CHECK((k = find(c, n, "p2pdma")) && k->status == TOPO_OK);
 	CHECK(k && strstr(k->source, "p2pmem groups"));
+	CHECK((k = find(c, n, "zone_device")) && k->status == TOPO_OK);
+	CHECK(k && !strcmp(k->source, "implied: PCI_P2PDMA depends on ZONE_DEVICE"));
 	CHECK((k = find(c, n, "btf")) && k->status == TOPO_WARN);
 	CHECK((k = find(c, n, "cmb_mmap")) && !strcmp(k->value, "unknown"));
 	/* the tracepoints of a tracefs */

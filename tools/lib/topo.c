@@ -1216,10 +1216,17 @@ int topo_kernel_checks(struct topo_check *c, int max)
 	}
 
 	p2p = topo_kconfig("PCI_P2PDMA", src, sizeof(src));
-	if (p2p < 0 && nprov) {
-		/* only a P2PDMA kernel makes p2pmem groups */
+	if (p2p <= 0 && nprov) {
+		/* only a P2PDMA kernel makes p2pmem groups: a config saying otherwise is stale */
+		char was[sizeof(src)];
+
+		str(was, sizeof(was), "%s", src);
+		if (p2p == 0)
+			str(src, sizeof(src), "p2pmem groups in %s/bus/pci/devices; %s says not set, "
+			    "but it must be another build", sysfs(), was);
+		else
+			str(src, sizeof(src), "p2pmem groups in %s/bus/pci/devices", sysfs());
 		p2p = 1;
-		str(src, sizeof(src), "p2pmem groups in %s/bus/pci/devices", sysfs());
 	}
 	k = check(c, &n, max, "p2pdma", p2p > 0 ? TOPO_OK : p2p == 0 ? TOPO_FAIL : TOPO_WARN);
 	if (k) {
@@ -1240,6 +1247,10 @@ int topo_kernel_checks(struct topo_check *c, int max)
 	}
 
 	zone = topo_kconfig("ZONE_DEVICE", src, sizeof(src));
+	if (zone < 0 && p2p > 0) {
+		zone = 1;
+		str(src, sizeof(src), "implied: PCI_P2PDMA depends on ZONE_DEVICE");
+	}
 	k = check(c, &n, max, "zone_device", zone > 0 ? TOPO_OK : zone == 0 ? TOPO_FAIL : TOPO_WARN);
 	if (k) {
 		SET(value, "%s", zone > 0 ? "y" : zone == 0 ? "not set" : "unknown");
