@@ -320,14 +320,14 @@ static void print_text(const struct topo_check *checks, int nchecks, const struc
 		printf(" [%s]\n", clean(c->source));
 	}
 
-	printf("\nHOST BRIDGES\n  %-9s %-13s %-10s %-9s %s\n", "ROOT BUS", "DEVICE", "ID",
+	printf("\nHOST BRIDGES\n  %-9s %-13s %-10s %-16s %s\n", "ROOT BUS", "DEVICE", "ID",
 	       "ALLOWLIST", "NAME");
 	for (int i = 0; i < nhosts; i++) {
 		const struct topo_host *h = &hosts[i];
 		const struct topo_dev *d = h->dev[0] ? find_dev(h->dev) : NULL;
 
 		snprintf(a, sizeof(a), "%04x:%04x", h->vendor, h->device);
-		printf("  %-9s %-13s %-10s %-9s %s%s%s\n", clean(h->root),
+		printf("  %-9s %-13s %-10s %-16s %s%s%s\n", clean(h->root),
 		       h->dev[0] ? clean(h->dev) : "none", h->dev[0] ? a : "-",
 		       h->dev[0] ? allow_text(h->allow) : "-", d ? clean(d->name) : "",
 		       h->note[0] ? (d ? " -- " : "-- ") : "", clean(h->note));
