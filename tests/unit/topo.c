@@ -799,6 +799,27 @@ static void test_kconfig(void)
 	CHECK((k = find(c, n, "tracepoints")) && k->status == TOPO_OK);
 }
 
+/* Two functions of one device, and ACS on an endpoint. */
+static void test_functions(void)
+{
+	pci(DN0 "/0000:03:00.1", 0x1b36, 0x0010, NVME_CLASS, T_EP);
+	CHECK(predict("0000:03:00.0", "0000:03:00.1") == 0);
+	CHECK(v.map_type == TOPO_MAP_BUS_ADDR && v.distance == 2);
+	CHECK_STR(v.reason, "common upstream bridge 0000:02:00.0, no ACS redirect on the path");
+	/* the provider's own ACS counts, as the kernel tests it first */
+	config(strcat(strcpy((char[1024]){ 0 }, sys), "/devices/" A), 0x1b36, 0x0010, NVME_CLASS,
+	       T_EP, 0x0004, 4096);
+	CHECK(predict("0000:03:00.0", "0000:03:00.1") == 0);
+	CHECK(v.map_type == TOPO_MAP_NOT_SUPPORTED && v.distance == 2);
+	CHECK_STR(v.reason, "ACS P2P Request Redirect set on 0000:03:00.0; "
+		  "host bridge 8086:29c0 not on the allowlist");
+	/* even for DMA to its own memory */
+	CHECK(predict("0000:03:00.0", "0000:03:00.0") == 0);
+	CHECK(v.map_type == TOPO_MAP_NOT_SUPPORTED && v.distance == 0);
+	config(strcat(strcpy((char[1024]){ 0 }, sys), "/devices/" A), 0x1b36, 0x0010, NVME_CLASS,
+	       T_EP, NO_ACS, 4096);
+}
+
 int main(void)
 {
 	machine();
@@ -822,6 +843,7 @@ int main(void)
 	test_not_root();
 	test_devices();
 	test_kconfig();
+	test_functions();
 	cleanup();
 	return unit_done("topo");
 }
