@@ -123,24 +123,16 @@ bench-run:
 clean:
 	rm -rf $(B)
 
-# ---- p2pdoctor (issue #15): no BPF, so neither libbpf nor common.o ----
+# ---- p2pdoctor (issue #15): PCI topology and P2PDMA readiness, no BPF ----
 PCI_CFLAGS := $(shell pkg-config --cflags libpci 2>/dev/null)
 PCI_LIBS   := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
 TOPO       := $(B)/lib/topo.o
 
 all: $(B)/p2pdoctor
+$(TOPO): CPPFLAGS += $(PCI_CFLAGS)
 
-$(B)/lib/topo.o: tools/lib/topo.c tools/lib/topo.h | $(B)/lib
-	$(CC) $(CPPFLAGS) $(PCI_CFLAGS) $(CFLAGS) -c -o $@ $<
-
-$(B)/p2pdoctor.o: tools/p2pdoctor.c tools/lib/topo.h | $(B)
-	$(CC) $(CPPFLAGS) $(PCI_CFLAGS) $(CFLAGS) -c -o $@ $<
-
-$(B)/p2pdoctor: $(B)/p2pdoctor.o $(TOPO)
+$(B)/p2pdoctor: $(B)/p2pdoctor.o $(TOPO) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(PCI_LIBS) -lz
 
-$(B)/unit/topo: tests/unit/topo.c $(TOPO) | $(B)/unit
-	$(CC) $(CPPFLAGS) $(PCI_CFLAGS) $(CFLAGS) -o $@ $^ $(PCI_LIBS) -lz
-
-$(B)/lib:
-	mkdir -p $@
+$(B)/unit/topo: tests/unit/topo.c $(TOPO) $(LIB) | $(B)/unit
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PCI_LIBS) -lz

@@ -6,17 +6,19 @@
  */
 #define _GNU_SOURCE
 #include <argp.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/topo.h"
+#include "args.h"
+#include "json.h"
+#include "sysfs.h"
+#include "topo.h"
 
 #define PROG "p2pdoctor"
-#define EXIT_USAGE 2
+
+const char *argp_program_version = PROG " (p2pscope) 1.0";
 
 static const char doc[] =
 	"Tell whether P2PDMA works between PCI devices here, and if not, why: the "
@@ -29,14 +31,10 @@ static const char doc[] =
 	"Exit status: 0 if every pair can do P2P, 1 if some cannot (or the kernel "
 	"lacks P2PDMA, or there is no provider), 2 on bad input.";
 
-static struct argp_option options[] = {
+static const struct argp_option options[] = {
 	{ "devices", 'd', "LIST", 0, "Only these devices (comma-separated; repeatable)", 0 },
 	{ "json", 'j', NULL, 0, "One JSON document on stdout", 0 },
 	{ "verbose", 'v', NULL, 0, "Every PCI function in DEVICES, with its ACS state", 0 },
-	{ "help", 'h', NULL, 0, "Give this help list", -1 },
-	{ NULL, '?', NULL, OPTION_ALIAS, NULL, -1 },
-	{ "usage", 'u', NULL, 0, "Give a short usage message", -1 },
-	{ "version", 'V', NULL, 0, "Print program version", -1 },
 	{ 0 },
 };
 
@@ -46,112 +44,15 @@ static struct {
 	int nnames;
 } opt;
 
-/* ---- safe output ---- */
-
-/* Length of a valid UTF-8 sequence at s (no overlongs or surrogates), 0 if invalid. */
-static int utf8_len(const unsigned char *s)
-{
-	unsigned int c;
-	int n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	c = s[0] & (0x7f >> n);
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* A string for the terminal: control bytes (C0, DEL, C1) and bad UTF-8 become '?'. */
+/* Text for the terminal: control bytes and bad UTF-8 become \xNN (lib/json). */
 static const char *clean(const char *s)
 {
 	static char bufs[8][512];
 	static int next;
-	char *out = bufs[next++ % 8];
-	size_t o = 0;
 
 	if (!s)
 		return "";
-	while (*s && o < sizeof(bufs[0]) - 5) {
-		const unsigned char *u = (const unsigned char *)s;
-		int n = utf8_len(u);
-
-		if (!n || u[0] < 0x20 || u[0] == 0x7f || (n == 2 && u[0] == 0xc2 && u[1] < 0xa0)) {
-			out[o++] = '?';
-			s += n ? n : 1;
-			continue;
-		}
-		memcpy(out + o, s, n);
-		o += n;
-		s += n;
-	}
-	out[o] = 0;
-	return out;
-}
-
-/* A JSON string, always valid UTF-8: bad bytes become U+FFFD. */
-static void json_str(const char *s)
-{
-	putchar('"');
-	while (s && *s) {
-		const unsigned char *u = (const unsigned char *)s;
-		int n = utf8_len(u);
-
-		if (!n) {
-			fputs("\\ufffd", stdout);
-			s++;
-		} else if (u[0] == '"' || u[0] == '\\') {
-			printf("\\%c", u[0]);
-			s++;
-		} else if (u[0] < 0x20 || u[0] == 0x7f) {
-			printf("\\u%04x", u[0]);
-			s++;
-		} else {
-			fwrite(s, 1, n, stdout);
-			s += n;
-		}
-	}
-	putchar('"');
-}
-
-static void json_key(const char *key, const char *val, bool comma)
-{
-	json_str(key);
-	putchar(':');
-	if (val)
-		json_str(val);
-	else
-		fputs("null", stdout);
-	if (comma)
-		putchar(',');
-}
-
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die_usage(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: %s\n", PROG, clean(msg));
-	exit(EXIT_USAGE);
+	return text_safe(bufs[next++ % 8], sizeof(bufs[0]), s, strlen(s));
 }
 
 static void human(uint64_t v, char *buf, size_t len)
@@ -172,13 +73,11 @@ static void human(uint64_t v, char *buf, size_t len)
 
 /* ---- arguments ---- */
 
-static struct argp argp;
-
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
+	(void)state;
 	switch (key) {
 	case 'd':
-		/* fallthrough */
 	case ARGP_KEY_ARG: {
 		char *save = NULL, *tok;
 		int before = opt.nnames;
@@ -192,7 +91,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 			opt.names[opt.nnames++] = tok;
 		}
 		if (opt.nnames == before)
-			die_usage("empty device list '%s' (see --help)", arg);
+			die_usage("empty device list '%s' (see --help)", clean(arg));
 		return 0;
 	}
 	case 'j':
@@ -201,32 +100,11 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'v':
 		opt.verbose = true;
 		return 0;
-	case 'h':
-	case '?':
-		argp_help(&argp, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK, PROG);
-		exit(0);
-	case 'u':
-		argp_help(&argp, stdout, ARGP_HELP_USAGE, PROG);
-		exit(0);
-	case 'V':
-		printf("%s\n", argp_program_version);
-		exit(0);
-	case ARGP_KEY_ERROR: {
-		/* getopt said nothing (ARGP_NO_ERRS): one line of our own */
-		const char *bad = state->next > 0 && state->next <= state->argc ?
-				  state->argv[state->next - 1] : "?";
-
-		if (!strcmp(bad, "-d") || !strcmp(bad, "--devices"))
-			die_usage("%s needs a device list (see --help)", bad);
-		die_usage("bad option '%s' (see --help)", bad);
-	}
 	}
 	return ARGP_ERR_UNKNOWN;
 }
 
-const char *argp_program_version = PROG " (p2pscope) 1.0";
-
-static struct argp argp = { options, parse, "[DEVICE...]", doc, NULL, NULL, NULL };
+static const struct argp argp = { options, parse, "[DEVICE...]", doc, NULL, NULL, NULL };
 
 /* ---- the model ---- */
 
@@ -289,6 +167,19 @@ static const char *path_text(const struct topo_dev *d, char *buf, size_t len)
 				 !b->cfg_full ? "?" : b->acs_ctrl & TOPO_ACS_REDIR ? "*" : "");
 	}
 	return buf;
+}
+
+/* Is d listed under DEVICES: everything with -v, else the pairs' devices */
+static bool shown(const struct topo_dev *d, const struct topo_dev **provs, int nprov,
+		  const struct topo_dev **clis, int ncli)
+{
+	bool show = opt.verbose;
+
+	for (int k = 0; k < ncli && !show; k++)
+		show = clis[k] == d;
+	for (int k = 0; k < nprov && !show; k++)
+		show = provs[k] == d;
+	return show;
 }
 
 static const char *allow_text(int allow)
@@ -363,13 +254,8 @@ static void print_text(const struct topo_check *checks, int nchecks, const struc
 			for (int i = 0; i < ndev; i++) {
 				const struct topo_dev *d = &devs[i];
 				const char *col[4];
-				bool show = opt.verbose;
 
-				for (int k = 0; k < ncli && !show; k++)
-					show = clis[k] == d;
-				for (int k = 0; k < nprov && !show; k++)
-					show = provs[k] == d;
-				if (!show)
+				if (!shown(d, provs, nprov, clis, ncli))
 					continue;
 				col[0] = d->nvme[0] ? clean(d->nvme) : "-";
 				col[1] = d->driver[0] ? clean(d->driver) : "-";
@@ -428,12 +314,6 @@ static void print_text(const struct topo_check *checks, int nchecks, const struc
 
 /* ---- JSON ---- */
 
-static void json_bool(const char *key, bool v, bool comma)
-{
-	json_str(key);
-	printf(":%s%s", v ? "true" : "false", comma ? "," : "");
-}
-
 static void print_json(const struct topo_check *checks, int nchecks, const struct topo_host *hosts,
 		       int nhosts, const struct topo_dev **provs, int nprov,
 		       const struct topo_dev **clis, int ncli, const struct pair *pairs, int npairs,
@@ -441,126 +321,142 @@ static void print_json(const struct topo_check *checks, int nchecks, const struc
 {
 	char id[16], cpu[64];
 	bool zen = topo_cpu_zen(cpu, sizeof(cpu));
+	struct json j;
 
-	printf("{");
-	json_key("version", argp_program_version, true);
-	printf("\"kernel\":{");
-	json_key("release", topo_release(), true);
-	json_key("cpu", cpu, true);
-	json_bool("cpu_supports_p2pdma", zen, true);
-	json_bool("p2pdma", ready, false);
-	printf("},\"checks\":[");
+#define OR_NULL(s) ((s)[0] ? (s) : NULL)
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	json_kv_string(&j, "version", argp_program_version);
+	json_key(&j, "kernel");
+	json_object_begin(&j);
+	json_kv_string(&j, "release", topo_release());
+	json_kv_string(&j, "cpu", cpu);
+	json_kv_bool(&j, "cpu_supports_p2pdma", zen);
+	json_kv_bool(&j, "p2pdma", ready);
+	json_object_end(&j);
+
+	json_key(&j, "checks");
+	json_array_begin(&j);
 	for (int i = 0; i < nchecks; i++) {
 		const struct topo_check *c = &checks[i];
 
-		printf("%s{", i ? "," : "");
-		json_key("name", c->name, true);
-		json_key("status", c->status == TOPO_FAIL ? "fail" : topo_status_name(c->status), true);
-		json_key("value", c->value, true);
-		json_key("source", c->source, true);
-		json_key("message", c->message, true);
-		json_key("fix", c->fix[0] ? c->fix : NULL, false);
-		printf("}");
+		json_object_begin(&j);
+		json_kv_string(&j, "name", c->name);
+		json_kv_string(&j, "status", c->status == TOPO_FAIL ? "fail" : topo_status_name(c->status));
+		json_kv_string(&j, "value", c->value);
+		json_kv_string(&j, "source", c->source);
+		json_kv_string(&j, "message", c->message);
+		json_kv_string(&j, "fix", OR_NULL(c->fix));
+		json_object_end(&j);
 	}
-	printf("],\"host_bridges\":[");
+	json_array_end(&j);
+
+	json_key(&j, "host_bridges");
+	json_array_begin(&j);
 	for (int i = 0; i < nhosts; i++) {
 		const struct topo_host *h = &hosts[i];
 
-		printf("%s{", i ? "," : "");
-		json_key("root_bus", h->root, true);
-		json_key("first_device", h->first[0] ? h->first : NULL, true);
-		json_key("device", h->dev[0] ? h->dev : NULL, true);
+		json_object_begin(&j);
+		json_kv_string(&j, "root_bus", h->root);
+		json_kv_string(&j, "first_device", OR_NULL(h->first));
+		json_kv_string(&j, "device", OR_NULL(h->dev));
 		snprintf(id, sizeof(id), "%04x:%04x", h->vendor, h->device);
-		json_key("id", h->dev[0] ? id : NULL, true);
-		json_key("allowlist", h->dev[0] ? allow_text(h->allow) : NULL, true);
-		json_bool("guessed", h->guessed, true);
-		json_key("note", h->note[0] ? h->note : NULL, false);
-		printf("}");
+		json_kv_string(&j, "id", h->dev[0] ? id : NULL);
+		json_kv_string(&j, "allowlist", h->dev[0] ? allow_text(h->allow) : NULL);
+		json_kv_bool(&j, "guessed", h->guessed);
+		json_kv_string(&j, "note", OR_NULL(h->note));
+		json_object_end(&j);
 	}
-	printf("],\"devices\":[");
-	for (int i = 0, first = 1; i < ndev; i++) {
-		const struct topo_dev *d = &devs[i];
-		bool show = opt.verbose;
+	json_array_end(&j);
 
-		for (int k = 0; k < ncli && !show; k++)
-			show = clis[k] == d;
-		for (int k = 0; k < nprov && !show; k++)
-			show = provs[k] == d;
-		if (!show)
+	json_key(&j, "devices");
+	json_array_begin(&j);
+	for (int i = 0; i < ndev; i++) {
+		const struct topo_dev *d = &devs[i];
+
+		if (!shown(d, provs, nprov, clis, ncli))
 			continue;
-		printf("%s{", first ? "" : ",");
-		first = 0;
-		json_key("bdf", d->bdf, true);
+		json_object_begin(&j);
+		json_kv_string(&j, "bdf", d->bdf);
 		snprintf(id, sizeof(id), "%04x:%04x", d->vendor, d->device);
-		json_key("id", id, true);
+		json_kv_string(&j, "id", id);
 		snprintf(id, sizeof(id), "%04x", d->class);
-		json_key("class_id", id, true);
-		json_key("class", d->class_name, true);
-		json_key("name", d->name, true);
-		json_key("driver", d->driver[0] ? d->driver : NULL, true);
-		json_key("nvme", d->nvme[0] ? d->nvme : NULL, true);
-		json_key("root_bus", d->root, true);
-		json_key("upstream", d->upstream[0] ? d->upstream : NULL, true);
-		printf("\"depth\":%d,", d->depth);
-		json_key("iommu", d->iommu, true);
-		json_bool("config_readable", d->cfg_full, true);
-		if (!d->cfg_full || !d->has_acs) {
-			json_key("acs_ctrl", NULL, true);
-		} else {
-			printf("\"acs_ctrl\":%u,", d->acs_ctrl);
-		}
-		json_bool("acs_redirect", d->cfg_full && (d->acs_ctrl & TOPO_ACS_REDIR), true);
-		json_bool("provider", d->provider, d->provider);
+		json_kv_string(&j, "class_id", id);
+		json_kv_string(&j, "class", d->class_name);
+		json_kv_string(&j, "name", d->name);
+		json_kv_string(&j, "driver", OR_NULL(d->driver));
+		json_kv_string(&j, "nvme", OR_NULL(d->nvme));
+		json_kv_string(&j, "root_bus", d->root);
+		json_kv_string(&j, "upstream", OR_NULL(d->upstream));
+		json_kv_s64(&j, "depth", d->depth);
+		json_kv_string(&j, "iommu", d->iommu);
+		json_kv_bool(&j, "config_readable", d->cfg_full);
+		json_key(&j, "acs_ctrl");
+		if (d->cfg_full && d->has_acs)
+			json_u64(&j, d->acs_ctrl);
+		else
+			json_null(&j);
+		json_kv_bool(&j, "acs_redirect", d->cfg_full && (d->acs_ctrl & TOPO_ACS_REDIR));
+		json_kv_bool(&j, "provider", d->provider);
 		if (d->provider) {
-			printf("\"p2pmem\":{\"size\":%llu,\"available\":%llu,",
-			       (unsigned long long)d->p2p_size, (unsigned long long)d->p2p_avail);
-			json_bool("published", d->published, true);
-			json_bool("allocate", d->allocate, false);
-			printf("}");
+			json_key(&j, "p2pmem");
+			json_object_begin(&j);
+			json_kv_u64(&j, "size", d->p2p_size);
+			json_kv_u64(&j, "available", d->p2p_avail);
+			json_kv_bool(&j, "published", d->published);
+			json_kv_bool(&j, "allocate", d->allocate);
+			json_object_end(&j);
 		}
-		printf("}");
+		json_object_end(&j);
 	}
-	printf("],\"providers\":[");
-	for (int i = 0; i < nprov; i++) {
-		if (i)
-			putchar(',');
-		json_str(provs[i]->bdf);
-	}
-	printf("],\"clients\":[");
-	for (int i = 0; i < ncli; i++) {
-		if (i)
-			putchar(',');
-		json_str(clis[i]->bdf);
-	}
-	printf("],\"pairs\":[");
+	json_array_end(&j);
+
+	json_key(&j, "providers");
+	json_array_begin(&j);
+	for (int i = 0; i < nprov; i++)
+		json_string(&j, provs[i]->bdf);
+	json_array_end(&j);
+	json_key(&j, "clients");
+	json_array_begin(&j);
+	for (int i = 0; i < ncli; i++)
+		json_string(&j, clis[i]->bdf);
+	json_array_end(&j);
+
+	json_key(&j, "pairs");
+	json_array_begin(&j);
 	for (int i = 0; i < npairs; i++) {
 		const struct pair *p = &pairs[i];
 
-		printf("%s{", i ? "," : "");
-		json_key("provider", p->prov->bdf, true);
-		json_key("client", p->cli->bdf, true);
-		json_key("map_type", topo_map_name(p->v.map_type), true);
-		printf("\"distance\":%d,", p->v.distance);
-		json_bool("p2p", p->v.map_type != TOPO_MAP_NOT_SUPPORTED && ready, true);
-		json_key("reason", p->v.reason, true);
-		json_key("fix", p->v.fix[0] ? p->v.fix : NULL, true);
-		json_key("common_upstream", p->v.common[0] ? p->v.common : NULL, true);
-		printf("\"acs_redirect\":[");
-		for (int k = 0; k < p->v.nacs; k++) {
-			if (k)
-				putchar(',');
-			json_str(p->v.acs[k]);
-		}
-		printf("],");
-		json_bool("cpu_rule", p->v.cpu_rule, true);
-		json_bool("guessed", p->v.guessed, true);
-		json_key("note", p->v.note[0] ? p->v.note : NULL, false);
-		printf("}");
+		json_object_begin(&j);
+		json_kv_string(&j, "provider", p->prov->bdf);
+		json_kv_string(&j, "client", p->cli->bdf);
+		json_kv_string(&j, "map_type", topo_map_name(p->v.map_type));
+		json_kv_s64(&j, "distance", p->v.distance);
+		json_kv_bool(&j, "p2p", p->v.map_type != TOPO_MAP_NOT_SUPPORTED && ready);
+		json_kv_string(&j, "reason", p->v.reason);
+		json_kv_string(&j, "fix", OR_NULL(p->v.fix));
+		json_kv_string(&j, "common_upstream", OR_NULL(p->v.common));
+		json_key(&j, "acs_redirect");
+		json_array_begin(&j);
+		for (int k = 0; k < p->v.nacs; k++)
+			json_string(&j, p->v.acs[k]);
+		json_array_end(&j);
+		json_kv_bool(&j, "cpu_rule", p->v.cpu_rule);
+		json_kv_bool(&j, "guessed", p->v.guessed);
+		json_kv_string(&j, "note", OR_NULL(p->v.note));
+		json_object_end(&j);
 	}
-	printf("],\"summary\":{\"pairs\":%d,\"cannot\":%d,", npairs, ncannot);
-	json_bool("ok", ready && npairs && !ncannot, true);
-	json_key("message", verdict, false);
-	printf("}}\n");
+	json_array_end(&j);
+
+	json_key(&j, "summary");
+	json_object_begin(&j);
+	json_kv_s64(&j, "pairs", npairs);
+	json_kv_s64(&j, "cannot", ncannot);
+	json_kv_bool(&j, "ok", ready && npairs && !ncannot);
+	json_kv_string(&j, "message", verdict);
+	json_object_end(&j);
+	json_object_end(&j);
+#undef OR_NULL
 }
 
 int main(int argc, char **argv)
@@ -574,12 +470,11 @@ int main(int argc, char **argv)
 	const struct topo_check *p2p = NULL;
 	char verdict[1024];
 
-	argp_parse(&argp, argc, argv, ARGP_NO_HELP | ARGP_NO_ERRS, NULL, NULL);
+	args_parse(&argp, argc, argv);
 
 	ndev = topo_devices(&devs);
 	if (ndev < 0)
-		die_usage("cannot read %s/bus/pci/devices: no PCI here?",
-			  getenv("P2PSCOPE_SYSFS") ? getenv("P2PSCOPE_SYSFS") : "/sys");
+		die_usage("cannot read %s/bus/pci/devices: no PCI here?", clean(sysfs_root()));
 	provs = calloc(ndev + 1, sizeof(*provs));
 	clis = calloc(ndev + opt.nnames + 1, sizeof(*clis));
 	if (!provs || !clis)
@@ -592,7 +487,7 @@ int main(int argc, char **argv)
 
 		if (!topo_resolve(opt.names[i], bdf, sizeof(bdf)) || !(d = find_dev(bdf)))
 			die_usage("'%s' is neither a PCI address nor an NVMe controller here",
-				  opt.names[i]);
+				  clean(opt.names[i]));
 		for (int k = 0; k < ncli; k++)
 			dup |= clis[k] == d;
 		if (dup)

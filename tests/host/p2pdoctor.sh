@@ -108,13 +108,14 @@ expect_usage() { # WHAT PATTERN ARGS...
 	[ ! -s "$work/o" ] || fail "$what: wrote to stdout"
 	ok "$what: $(cat "$work/e")"
 }
-expect_usage "unknown option" "bad option '--bogus'" --bogus
-expect_usage "unknown short option" "bad option '-x'" -x
-expect_usage "-d without a list" "-d needs a device list" -d
+expect_usage "unknown option" "option '--bogus' is unknown" --bogus
+expect_usage "unknown short option" "option '-x' is unknown" -x
+expect_usage "-d without a list" "option '-d' is unknown or lacks its value" -d
 expect_usage "empty list" "empty device list" -d ,,
 expect_usage "no such device" "'nvme99' is neither a PCI address nor an NVMe controller" -d nvme99
 expect_usage "not a device name" "'../x' is neither" ../x
-expect_usage "control bytes in an argument" "'?\[31mx' is neither" "$(printf '\033[31mx')"
+expect_usage "control bytes in an argument" "'.x1b\[31mx' is neither" "$(printf '\033[31mx')"
+if grep -q "$(printf '\033')" "$work/e"; then fail "a raw escape byte on stderr"; fi
 for a in --help -h --usage --version -V; do
 	rc=0
 	"$doc" $a >"$work/o" 2>"$work/e" || rc=$?

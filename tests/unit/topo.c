@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <linux/btf.h>
-#include "lib/topo.h"
+#include "topo.h"
 #include "unit.h"
 
 static char root[] = "/tmp/p2pscope-topo.XXXXXX";

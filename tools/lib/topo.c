@@ -23,6 +23,7 @@
 #include <zlib.h>
 #include <linux/btf.h>
 #include <pci/pci.h>
+#include "sysfs.h"	/* sysfs_root(), is_bdf() */
 #include "topo.h"
 
 #define MAX_DEPTH 32
@@ -34,11 +35,6 @@ static const char *env_or(const char *name, const char *def)
 	const char *v = getenv(name);
 
 	return v && *v ? v : def;
-}
-
-static const char *sysfs(void)
-{
-	return env_or("P2PSCOPE_SYSFS", "/sys");
 }
 
 static const char *procfs(void)
@@ -150,13 +146,6 @@ static bool hexrun(const char **s, int min, int max)
 	return n >= min;
 }
 
-/* "dddd:bb:dd.f" with a 4- or 5-digit domain */
-static bool is_bdf(const char *s)
-{
-	return hexrun(&s, 4, 5) && *s++ == ':' && hexrun(&s, 2, 2) && *s++ == ':' &&
-	       hexrun(&s, 2, 2) && *s++ == '.' && *s >= '0' && *s <= '7' && !s[1];
-}
-
 /* "pcidddd:bb", a host bridge's sysfs directory */
 static bool is_host(const char *s)
 {
@@ -256,7 +245,7 @@ static struct pci_access *pci(void)
 	pacc->warning = pci_quiet;
 	pacc->debug = pci_quiet;
 	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-	str(sysfs_pci, sizeof(sysfs_pci), "%s/bus/pci", sysfs());
+	str(sysfs_pci, sizeof(sysfs_pci), "%s/bus/pci", sysfs_root());
 	pci_set_param(pacc, "sysfs.path", sysfs_pci);
 	if (getenv("P2PSCOPE_PCI_IDS") && *getenv("P2PSCOPE_PCI_IDS")) {
 		str(pci_ids, sizeof(pci_ids), "%s", getenv("P2PSCOPE_PCI_IDS"));
@@ -385,7 +374,7 @@ static bool pci_path(const char *bdf, struct path *p)
 	memset(p, 0, sizeof(*p));
 	if (!is_bdf(bdf))
 		return false;
-	str(link, sizeof(link), "%s/bus/pci/devices/%s", sysfs(), bdf);
+	str(link, sizeof(link), "%s/bus/pci/devices/%s", sysfs_root(), bdf);
 	if (!realpath(link, real))
 		return false;
 	str(link, sizeof(link), "%s", real);
@@ -564,7 +553,7 @@ int topo_hosts(struct topo_host *out, int max)
 	int n = 0, nseen = 0;
 	DIR *dir;
 
-	str(path, sizeof(path), "%s/bus/pci/devices", sysfs());
+	str(path, sizeof(path), "%s/bus/pci/devices", sysfs_root());
 	dir = opendir(path);
 	while (dir && (de = readdir(dir)) && n < max) {
 		struct path p;
@@ -804,12 +793,12 @@ static void iommu_of(const char *bdf, char *buf, size_t len)
 {
 	char path[PATH_MAX], type[32];
 
-	str(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group", sysfs(), bdf);
+	str(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group", sysfs_root(), bdf);
 	if (!is_dir(path)) {
 		str(buf, len, "off");
 		return;
 	}
-	str(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group/type", sysfs(), bdf);
+	str(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group/type", sysfs_root(), bdf);
 	if (!read_line(path, type, sizeof(type)))
 		str(buf, len, "translated");	/* before 5.11 groups had no type */
 	else if (!strcmp(type, "identity"))
@@ -853,7 +842,7 @@ bool topo_dev_info(const char *bdf, struct topo_dev *out)
 	pci_free_dev(d);
 	iommu_of(bdf, out->iommu, sizeof(out->iommu));
 
-	str(dir, sizeof(dir), "%s/bus/pci/devices/%s", sysfs(), bdf);
+	str(dir, sizeof(dir), "%s/bus/pci/devices/%s", sysfs_root(), bdf);
 	str(path, sizeof(path), "%s/nvme", dir);
 	nv = opendir(path);
 	while (nv && (de = readdir(nv)))
@@ -898,7 +887,7 @@ int topo_devices(struct topo_dev **out)
 	DIR *dir;
 
 	*out = NULL;
-	str(path, sizeof(path), "%s/bus/pci/devices", sysfs());
+	str(path, sizeof(path), "%s/bus/pci/devices", sysfs_root());
 	dir = opendir(path);
 	if (!dir)
 		return -1;
@@ -951,13 +940,13 @@ bool topo_resolve(const char *name, char *bdf, size_t len)
 
 		if (!is_bdf(cand))
 			continue;
-		str(path, sizeof(path), "%s/bus/pci/devices/%s", sysfs(), cand);
+		str(path, sizeof(path), "%s/bus/pci/devices/%s", sysfs_root(), cand);
 		if (access(path, F_OK))
 			return false;
 		str(bdf, len, "%s", cand);
 		return true;
 	}
-	str(path, sizeof(path), "%s/class/nvme/%s/device", sysfs(), name);
+	str(path, sizeof(path), "%s/class/nvme/%s/device", sysfs_root(), name);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n <= 0)
 		return false;
@@ -1016,7 +1005,7 @@ static int btf_has(const char *const *structs, const char *enum_name, const char
 	FILE *f;
 	int ret = 0;
 
-	str(path, sizeof(path), "%s/kernel/btf/vmlinux", sysfs());
+	str(path, sizeof(path), "%s/kernel/btf/vmlinux", sysfs_root());
 	f = fopen(path, "rb");
 	if (!f)
 		return -1;
@@ -1127,7 +1116,7 @@ int topo_kconfig(const char *option, char *source, size_t len)
 		str(source, len, "%s", gz);
 		return ret;
 	}
-	str(btf, sizeof(btf), "%s/kernel/btf/vmlinux", sysfs());
+	str(btf, sizeof(btf), "%s/kernel/btf/vmlinux", sysfs_root());
 	if (!strcmp(option, "DEBUG_INFO_BTF")) {
 		ret = !access(btf, R_OK);
 		str(source, len, "%s %s", btf, ret ? "exists" : "is missing");
@@ -1223,9 +1212,9 @@ int topo_kernel_checks(struct topo_check *c, int max)
 		str(was, sizeof(was), "%s", src);
 		if (p2p == 0)
 			str(src, sizeof(src), "p2pmem groups in %s/bus/pci/devices; %s says not set, "
-			    "but it must be another build", sysfs(), was);
+			    "but it must be another build", sysfs_root(), was);
 		else
-			str(src, sizeof(src), "p2pmem groups in %s/bus/pci/devices", sysfs());
+			str(src, sizeof(src), "p2pmem groups in %s/bus/pci/devices", sysfs_root());
 		p2p = 1;
 	}
 	k = check(c, &n, max, "p2pdma", p2p > 0 ? TOPO_OK : p2p == 0 ? TOPO_FAIL : TOPO_WARN);
@@ -1262,7 +1251,7 @@ int topo_kernel_checks(struct topo_check *c, int max)
 			SET(fix, "boot a kernel with CONFIG_ZONE_DEVICE=y and CONFIG_PCI_P2PDMA=y");
 	}
 
-	str(path, sizeof(path), "%s/kernel/btf/vmlinux", sysfs());
+	str(path, sizeof(path), "%s/kernel/btf/vmlinux", sysfs_root());
 	btf = !access(path, R_OK);
 	k = check(c, &n, max, "btf", btf ? TOPO_OK : TOPO_WARN);
 	if (k) {
@@ -1277,7 +1266,7 @@ int topo_kernel_checks(struct topo_check *c, int max)
 	k = check(c, &n, max, "sysfs_alloc", nalloc ? TOPO_OK : p2p == 0 ? TOPO_FAIL : TOPO_WARN);
 	if (k) {
 		SET(value, "%d", nalloc);
-		SET(source, "%s/bus/pci/devices/*/p2pmem/allocate", sysfs());
+		SET(source, "%s/bus/pci/devices/*/p2pmem/allocate", sysfs_root());
 		if (nalloc) {
 			SET(message, "p2pmem/allocate on %d provider%s (%s): mmap() it for P2P buffers",
 			    nalloc, nalloc > 1 ? "s" : "", provs);
@@ -1316,7 +1305,7 @@ int topo_kernel_checks(struct topo_check *c, int max)
 
 	k = check(c, &n, max, "iommu", TOPO_INFO);
 	if (k) {
-		SET(source, "%s/bus/pci/devices/*/iommu_group/type", sysfs());
+		SET(source, "%s/bus/pci/devices/*/iommu_group/type", sysfs_root());
 		if (!groups[1] && !groups[2] && !groups[3]) {
 			SET(value, "off");
 			SET(message, "no IOMMU groups: devices DMA to bus addresses directly");
@@ -1334,10 +1323,10 @@ int topo_kernel_checks(struct topo_check *c, int max)
 		}
 	}
 
-	str(path, sizeof(path), "%s/kernel/tracing/events/p2pdma", sysfs());
+	str(path, sizeof(path), "%s/kernel/tracing/events/p2pdma", sysfs_root());
 	tracepoints = is_dir(path);
 	if (!tracepoints) {
-		str(path, sizeof(path), "%s/kernel/debug/tracing/events/p2pdma", sysfs());
+		str(path, sizeof(path), "%s/kernel/debug/tracing/events/p2pdma", sysfs_root());
 		tracepoints = is_dir(path);
 	}
 	if (!tracepoints && (found[1] || found[2]))
@@ -1372,7 +1361,7 @@ int topo_kernel_checks(struct topo_check *c, int max)
 	k = check(c, &n, max, "config_space", limited ? TOPO_WARN : TOPO_OK);
 	if (k) {
 		SET(value, "%s", limited ? "limited" : "full");
-		SET(source, "%s/bus/pci/devices/*/config", sysfs());
+		SET(source, "%s/bus/pci/devices/*/config", sysfs_root());
 		if (limited) {
 			SET(message, "%d of %d devices show only 64 bytes of config space: ACS and "
 			    "port types unknown, verdicts marked ? assume no ACS redirect",
