@@ -142,9 +142,16 @@ static const char *acs_text(const struct topo_dev *d, char *buf, size_t len)
 	if (!d->has_acs)
 		return "-";
 	r = d->acs_ctrl & TOPO_ACS_REDIR;
-	snprintf(buf, len, "%s%s%s%s%s", r ? "" : "off",
-		 r & 0x04 ? "RR" : "", r & 0x04 && r & 0x28 ? "," : "",
-		 r & 0x08 ? "CR" : "", r & 0x20 ? (r & 0x0c ? ",EC" : "EC") : "");
+	snprintf(buf, len, "%s", r ? "" : "off");
+	for (int i = 0; i < 3; i++) {
+		static const struct { unsigned int bit; const char *name; } bits[] = {
+			{ 0x04, "RR" }, { 0x08, "CR" }, { 0x20, "EC" },
+		};
+		size_t used = strlen(buf);
+
+		if (r & bits[i].bit)
+			snprintf(buf + used, len - used, "%s%s", used ? "," : "", bits[i].name);
+	}
 	return buf;
 }
 

@@ -146,6 +146,32 @@ grep -qF 'Red Hat, Inc. Evil \x1b]0;owned\x07 controller \xc3( \xed\xa0\x80 end'
 	fail "C's name in the text"
 ok "hostile driver and device names: valid JSON, clean text"
 
+# ACS P2P Request Redirect and Egress Control on B's downstream port
+python3 - "$root/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:01.0/config" <<'PY'
+import sys
+cfg = bytearray(open(sys.argv[1], "rb").read())
+cfg[0x100:0x104] = (0x0d | 1 << 16).to_bytes(4, "little")	# ACS, version 1, the last
+cfg[0x104:0x108] = (0x7f | 0x24 << 16).to_bytes(4, "little")	# capabilities; control RR|EC
+open(sys.argv[1], "wb").write(cfg)
+PY
+run acs 1 -v -d nvme0,nvme1
+grep -q '^  0000:02:01.0 .* RR,EC ' "$root/acs.txt" || fail "-v: the port's ACS column is not RR,EC"
+grep -q '^  0000:04:00.0 .* 0000:00 > 00:1c.0 > 01:00.0 > 02:01.0\* ' "$root/acs.txt" ||
+	fail "B's path does not mark the port with *"
+[ "$(pair acs 0000:03:00.0 0000:04:00.0 '"\(.map_type) \(.distance) \(.acs_redirect)"')" = \
+	'NOT_SUPPORTED 4 ["0000:02:01.0"]' ] || fail "A<->B with ACS"
+[ "$(pair acs 0000:03:00.0 0000:04:00.0 .reason)" = \
+	"ACS P2P Request Redirect, P2P Egress Control set on 0000:02:01.0; host bridge 8086:29c0 not on the allowlist" ] ||
+	fail "A<->B reason with ACS"
+grep -q 'fix: boot with pci=disable_acs_redir=0000:02:01.0 for BUS_ADDR' "$root/acs.txt" || fail "no ACS fix"
+ok "ACS redirect on a downstream port: shown on the port and in the path, A<->B refused, the fix"
+python3 - "$root/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:01.0/config" <<'PY'
+import sys
+cfg = bytearray(open(sys.argv[1], "rb").read())
+cfg[0x100:0x108] = bytes(8)	# no ACS again
+open(sys.argv[1], "wb").write(cfg)
+PY
+
 # a config that says no while a p2pmem group exists belongs to another build
 printf '# CONFIG_PCI_P2PDMA is not set\n' >"$root/boot/config-6.12.57-fake"
 run stale 0 -d nvme0,nvme1
