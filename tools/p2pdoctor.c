@@ -18,7 +18,7 @@
 
 #define PROG "p2pdoctor"
 
-const char *argp_program_version = PROG " (p2pscope) 1.0";
+const char *argp_program_version = PROG " 0.2";
 
 static const char doc[] =
 	"Tell whether P2PDMA works between PCI devices here, and if not, why: the "

@@ -123,5 +123,5 @@ for a in --help -h --usage --version -V; do
 done
 "$doc" --help | grep -q -- '--json' || fail "--help does not list --json"
 "$doc" --usage | grep -q '^Usage: p2pdoctor' || fail "--usage is not a usage line"
-"$doc" --version | grep -q '^p2pdoctor (p2pscope) ' || fail "--version"
+[ "$("$doc" --version)" = "p2pdoctor 0.2" ] || fail "--version"
 ok "--help, -h, --usage, --version, -V exit 0 on stdout"
