@@ -122,3 +122,17 @@ bench-run:
 
 clean:
 	rm -rf $(B)
+
+# ---- p2pdoctor (issue #15): PCI topology and P2PDMA readiness, no BPF ----
+PCI_CFLAGS := $(shell pkg-config --cflags libpci 2>/dev/null)
+PCI_LIBS   := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
+TOPO       := $(B)/lib/topo.o
+
+all: $(B)/p2pdoctor
+$(TOPO): CPPFLAGS += $(PCI_CFLAGS)
+
+$(B)/p2pdoctor: $(B)/p2pdoctor.o $(TOPO) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(PCI_LIBS) -lz
+
+$(B)/unit/topo: tests/unit/topo.c $(TOPO) $(LIB) | $(B)/unit
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PCI_LIBS) -lz
