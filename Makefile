@@ -20,7 +20,7 @@ BPF_LIBS  := -lbpf -lelf -lz -lcap
 LIB       := $(addprefix $(B)/lib/,args.o sysfs.o names.o json.o)
 BPF_SETUP := $(B)/lib/bpf_setup.o
 TRACE     := $(B)/trace/fmt.o
-TOP       := $(addprefix $(B)/top/,model.o table.o reason.o)
+TOP       := $(addprefix $(B)/top/,model.o table.o reason.o metrics.o)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
@@ -63,6 +63,7 @@ $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
 # Unit tests link the host-side code they test, never BPF or curses.
 $(B)/unit/trace_fmt: $(TRACE)
 $(B)/unit/top: $(TOP)
+$(B)/unit/metrics: $(TOP)
 $(B)/unit/%: tests/unit/%.c $(LIB) | $(B)/unit
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
 
