@@ -24,7 +24,7 @@ TOP       := $(addprefix $(B)/top/,model.o table.o reason.o metrics.o)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
-.PHONY: all deps kernel check demo bench clean
+.PHONY: all deps kernel check demo bench clean install uninstall
 .DELETE_ON_ERROR:
 
 all: $(TOOL_BINS) $(LAB_BINS) $(UNIT_BINS)
@@ -120,6 +120,22 @@ bench-run:
 	tests/vm/run -- bash bench/run.sh | tee $(B)/bench.out
 	grep -v '^RESULTS_JSON ' $(B)/bench.out >bench/results.txt
 	sed -n 's/^RESULTS_JSON //p' $(B)/bench.out | jq . >bench/results.json
+
+# Where "make install" puts the tools, their man pages and the metrics
+# service (systemd reads units from /usr/local/lib/systemd/system too);
+# scripts/install records what it wrote, so uninstall removes just that.
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SBINDIR="$(SBINDIR)" \
+	MANDIR="$(MANDIR)" UNITDIR="$(UNITDIR)" TOOLS="$(TOOLS)"
+
+install: $(TOOL_BINS)
+	$(INSTALL_ENV) scripts/install install
+
+uninstall:
+	$(INSTALL_ENV) scripts/install uninstall
 
 clean:
 	rm -rf $(B)
