@@ -99,12 +99,14 @@ static const struct provider_counter provider_counters[] = {
 	{ "p2pdma_freed_bytes_total",
 	  "Bytes freed back to the provider's P2P memory since p2ptop started.", NOW(free_bytes) },
 	{ "p2pdma_faults_total",
-	  "Page faults of userspace mappings of the provider's memory, and mmaps of its sysfs p2pmem/allocate file.", NOW(faults) },
+	  "Page faults of userspace mappings of the provider's memory, and mmaps of its sysfs "
+	  "p2pmem/allocate file.", NOW(faults) },
 };
 
 static const struct provider_counter provider_io[] = {
 	{ "p2pdma_fallbacks_total",
-	  "Block requests on the provider's memory that the kernel refused to map peer-to-peer: the I/O fails and the application must bounce it through host memory.", NOW(fallbacks) },
+	  "Block requests on the provider's memory that the kernel refused to map peer-to-peer: "
+	  "the I/O fails and the application must bounce it through host memory.", NOW(fallbacks) },
 	{ "p2pdma_fallback_bytes_total",
 	  "Bytes of the block requests refused for P2P.", NOW(fallback_bytes) },
 	{ "p2pdma_io_requests_total",
@@ -130,7 +132,8 @@ static void counter_family(FILE *f, const struct top_model *m, const struct prov
 static void providers(FILE *f, const struct top_model *m)
 {
 	family(f, "p2pdma_provider_info", "gauge",
-	       "A P2PDMA provider (PCI device with P2P memory, such as an NVMe CMB); name is its nvme controller, if any.");
+	       "A P2PDMA provider (PCI device with P2P memory, such as an NVMe CMB); name is "
+	       "its nvme controller, if any.");
 	for (int i = 0; i < m->nprov; i++) {
 		const struct top_provider *p = &m->prov[i];
 
@@ -140,7 +143,8 @@ static void providers(FILE *f, const struct top_model *m)
 		fputs("} 1\n", f);
 	}
 	family(f, "p2pdma_cmb_published", "gauge",
-	       "1 if the provider publishes its P2P memory for any user (sysfs p2pmem/published), else 0.");
+	       "1 if the provider publishes its P2P memory for any user (sysfs "
+	       "p2pmem/published), else 0.");
 	for (int i = 0; i < m->nprov; i++) {
 		provider_series(f, "p2pdma_cmb_published", &m->prov[i]);
 		fprintf(f, "%d\n", m->prov[i].published ? 1 : 0);
@@ -165,7 +169,8 @@ static void providers(FILE *f, const struct top_model *m)
 	}
 	/* a count the kernel does not let us keep is left out, not shown as 0 */
 	family(f, "p2pdma_live_mappings", "gauge",
-	       "Live userspace mappings that hold the provider's memory (only where p2pdma_held_tracked is 1).");
+	       "Live userspace mappings that hold the provider's memory (only where "
+	       "p2pdma_held_tracked is 1).");
 	for (int i = 0; m->live_tracked && i < m->nprov; i++) {
 		provider_series(f, "p2pdma_live_mappings", &m->prov[i]);
 		fprintf(f, "%lld\n", (long long)top_live(&m->prov[i]));
@@ -179,7 +184,9 @@ static void providers(FILE *f, const struct top_model *m)
 	for (size_t k = 0; k < sizeof(provider_counters) / sizeof(provider_counters[0]); k++)
 		counter_family(f, m, &provider_counters[k]);
 	family(f, "p2pdma_map_decisions_total", "counter",
-	       "Map-type decisions for DMA to or from the provider's memory, by type: BUS_ADDR through a switch, THRU_HOST_BRIDGE through the host bridge, NOT_SUPPORTED refused.");
+	       "Map-type decisions for DMA to or from the provider's memory, by type: BUS_ADDR "
+	       "through a switch, THRU_HOST_BRIDGE through the host bridge, NOT_SUPPORTED "
+	       "refused.");
 	for (int i = 0; i < m->nprov; i++)
 		for (size_t k = 0; k < NMAP; k++) {
 			fputs("p2pdma_map_decisions_total{", f);
@@ -194,7 +201,8 @@ static void providers(FILE *f, const struct top_model *m)
 static void pairs(FILE *f, const struct top_model *m)
 {
 	family(f, "p2pdma_pair_info", "gauge",
-	       "A provider and a client (the device doing the DMA) seen together, the map type decided most for them, and why P2P is refused (empty if it is not).");
+	       "A provider and a client (the device doing the DMA) seen together, the map type "
+	       "decided most for them, and why P2P is refused (empty if it is not).");
 	for (int i = 0; i < m->npair; i++) {
 		const struct top_pair *p = &m->pair[i];
 
@@ -242,10 +250,12 @@ void metrics_write(const struct top_model *m, FILE *f)
 	providers(f, m);
 	pairs(f, m);
 	family(f, "p2pdma_held_tracked", "gauge",
-	       "1 if the kernel lets p2ptop follow every mapping, so p2pdma_live_mappings and p2pdma_held_bytes are exported, else 0.");
+	       "1 if the kernel lets p2ptop follow every mapping, so p2pdma_live_mappings and "
+	       "p2pdma_held_bytes are exported, else 0.");
 	fprintf(f, "p2pdma_held_tracked %d\n", m->live_tracked ? 1 : 0);
 	family(f, "p2pdma_lost_total", "counter",
-	       "Records the BPF side could not keep since p2ptop started, by table; the numbers above miss them.");
+	       "Records the BPF side could not keep since p2ptop started, by table; the numbers "
+	       "above miss them.");
 	for (int i = P2P_LOST_MAPS; i < P2P_LOST_NR; i++) {
 		fprintf(f, "p2pdma_lost_total{table=\"%s\"} %llu\n", lost_names[i],
 			(unsigned long long)m->lost.n[i]);
