@@ -5,8 +5,9 @@
 # collector serves it, a Prometheus server scrapes node_exporter, and its
 # HTTP API returns the CMB bytes a process holds (2 MiB) and the fallbacks of
 # one refused sysfs copy (2: its read and its write); the fallback alert of
-# docs/fleet.rules.yml fires. Everything listens on loopback only and is
-# gone afterwards, the textfile with it.
+# docs/fleet.rules.yml fires, and the missing-metrics one once p2ptop has
+# stopped. Everything listens on loopback only and is gone afterwards, the
+# textfile with it.
 . "$(dirname "$0")/../lib.sh"
 lab_devices
 [ -r /proc/net/tcp ] || fail "this kernel has no TCP/IP (CONFIG_INET is not set): node_exporter and Prometheus cannot listen"
@@ -106,11 +107,13 @@ expect_eq "Prometheus: the refused pair's reason" \
 		jq -r '.data.result[0].metric | "\(.map_type): \(.reason)"')" \
 	"NOT_SUPPORTED: host bridge 8086:29c0 not on allowlist"
 
+# alert NAME JQ-CONDITION: the state of that alert
 alert() {
 	curl -sf "http://127.0.0.1:$prom_port/api/v1/alerts" |
-		jq -r ".data.alerts[] | select(.labels.alertname == \"P2PDMAFallbacks\" and .labels.provider == \"$A_BDF\") | .state"
+		jq -r ".data.alerts[] | select(.labels.alertname == \"$1\" and $2) | .state"
 }
-wait_for 60 "the P2PDMAFallbacks alert firing (state '$(alert)')" test "$(alert)" = firing
+fb_alert() { alert P2PDMAFallbacks ".labels.provider == \"$A_BDF\""; }
+wait_for 60 "the P2PDMAFallbacks alert firing (state '$(fb_alert)')" test "$(fb_alert)" = firing
 ok "docs/fleet.rules.yml: P2PDMAFallbacks fires for $A_BDF"
 promtool check rules "$top/docs/fleet.rules.yml" >/dev/null || fail "promtool check rules rejects docs/fleet.rules.yml"
 ok "promtool check rules accepts docs/fleet.rules.yml"
@@ -124,6 +127,11 @@ kill -TERM "$p2ptop_pid"
 wait "$p2ptop_pid" || fail "p2ptop exited with $? on SIGTERM: $(cat "$work/top.err")"
 [ ! -e "$prom" ] || fail "p2ptop left $prom behind"
 ok "p2ptop stopped on SIGTERM and removed its textfile"
+# with the file gone, Prometheus sees p2ptop's series end: the rule for a
+# machine without P2PDMA metrics starts its 10 minutes
+missing() { alert P2PDMAMetricsMissing ".labels.instance == \"127.0.0.1:$ne_port\""; }
+wait_for 60 "P2PDMAMetricsMissing pending (state '$(missing)')" test "$(missing)" = pending
+ok "docs/fleet.rules.yml: P2PDMAMetricsMissing is pending once p2ptop has stopped"
 stop_all
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 trap - EXIT
