@@ -13,7 +13,7 @@ ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 TOOLS     := p2ptrace p2ptop p2pio
 TOOL_BINS := $(addprefix $(B)/,$(TOOLS))
-CURSES    := $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses)
+CURSES    := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 BPF_LIBS  := -lbpf -lelf -lz -lcap
 
 # One home per job (see tools/README.md); each binary links what it uses.

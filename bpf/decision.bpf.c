@@ -47,11 +47,9 @@ static __always_inline void on_decision(__u64 provider, __u64 client, __u8 type,
 	}
 	if (!event_wanted(P2P_EV_MAP, id) || (targ_failures && type != P2P_MAP_NOT_SUPPORTED))
 		return;
-	e = event_start(P2P_EV_MAP, id);
+	e = event_current(P2P_EV_MAP, id, provider);
 	if (!e)
 		return;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->provider = provider;
 	e->client = client;
 	e->map_type = type;
 	e->flags = flags;

@@ -33,11 +33,9 @@ static __always_inline void on_mem(__u8 type, __u64 provider, __u64 bytes,
 	}
 	if (!event_wanted(type, id) || targ_failures)
 		return;
-	e = event_start(type, id);
+	e = event_current(type, id, provider);
 	if (!e)
 		return;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->provider = provider;
 	e->bytes = bytes;
 	if (has_avail) {
 		e->aux = avail;

@@ -289,6 +289,18 @@ static __always_inline struct p2p_event *event_start(__u8 type, __u64 id)
 	return e;
 }
 
+/* An event of the current task about a provider. */
+static __always_inline struct p2p_event *event_current(__u8 type, __u64 id, __u64 provider)
+{
+	struct p2p_event *e = event_start(type, id);
+
+	if (e) {
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+		e->provider = provider;
+	}
+	return e;
+}
+
 static __always_inline void event_send(struct p2p_event *e)
 {
 	/* the default adapts: a wakeup only when the reader has caught up */

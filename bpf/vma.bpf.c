@@ -28,11 +28,9 @@ static __always_inline void on_vma(__u8 type, __u64 provider, __u64 addr, __u64 
 	}
 	if (!event_wanted(type, id) || (targ_failures && !result))
 		return;
-	e = event_start(type, id);
+	e = event_current(type, id, provider);
 	if (!e)
 		return;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->provider = provider;
 	e->aux = addr;
 	e->bytes = len;
 	e->flags = flags;
@@ -162,11 +160,9 @@ int BPF_PROG(tp_revoke, struct pci_dev *pdev, unsigned int nr_maps, size_t bytes
 
 	if (!dev_seen(provider, true) || !event_wanted(P2P_EV_REVOKE, id))
 		return 0;
-	e = event_start(P2P_EV_REVOKE, id);
+	e = event_current(P2P_EV_REVOKE, id, provider);
 	if (!e)
 		return 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->provider = provider;
 	e->bytes = bytes;
 	e->aux = nr_maps;
 	event_send(e);

@@ -75,10 +75,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 			die_usage("'%s' is not a block device", arg);
 		break;
 	case 'P':
-		if (!resolve_pci(arg, setup.provider, sizeof(setup.provider)))
-			die_usage("'%s' is neither a PCI address nor an nvme controller", arg);
-		if (!pci_is_provider(setup.provider))
-			die_usage("%s (%s) has no P2P memory (no p2pmem in sysfs)", arg, setup.provider);
+		provider_arg(arg, setup.provider, sizeof(setup.provider));
 		break;
 	case 'e':
 		mask = events_parse(arg);

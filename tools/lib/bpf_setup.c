@@ -336,25 +336,33 @@ static void choose(struct p2pscope_bpf *skel, const struct hook *h, struct choic
 	}
 }
 
+/*
+ * The i-th program a hook's choice loads: its variant's programs, then
+ * (i == MAX_PROGS) the companion if it goes too; NULL for none.
+ */
+static const char *chosen(const struct choice *c, size_t h, int i)
+{
+	const struct variant *v;
+
+	if (c->variant < 0)
+		return NULL;
+	v = &hooks[h].v[c->variant];
+	if (i < MAX_PROGS)
+		return v->progs[i];
+	return c->companion ? v->companion : NULL;
+}
+
 static void set_autoload(struct p2pscope_bpf *skel, const struct choice *choices)
 {
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, false);
-	for (size_t h = 0; h < NHOOKS; h++) {
-		const struct variant *v;
-
-		if (choices[h].variant < 0)
-			continue;
-		v = &hooks[h].v[choices[h].variant];
-		for (int i = 0; i < MAX_PROGS && v->progs[i]; i++)
-			bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
-										    v->progs[i]), true);
-		if (choices[h].companion)
-			bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
-										    v->companion), true);
-	}
+	for (size_t h = 0; h < NHOOKS; h++)
+		for (int i = 0; i <= MAX_PROGS; i++)
+			if (chosen(&choices[h], h, i))
+				bpf_program__set_autoload(bpf_object__find_program_by_name(
+					skel->obj, chosen(&choices[h], h, i)), true);
 }
 
 static int configure(struct bpf_setup *s, struct p2pscope_bpf *skel)
@@ -377,25 +385,15 @@ static int configure(struct bpf_setup *s, struct p2pscope_bpf *skel)
 	return 0;
 }
 
-/* Which hook and variant a program belongs to; false if none chosen. */
+/* Which hook a program was chosen for; false if none. */
 static bool owner_of(const char *prog, const struct choice *choices, size_t *hook)
 {
-	for (size_t h = 0; h < NHOOKS; h++) {
-		const struct variant *v;
-
-		if (choices[h].variant < 0)
-			continue;
-		v = &hooks[h].v[choices[h].variant];
-		for (int i = 0; i < MAX_PROGS && v->progs[i]; i++)
-			if (!strcmp(v->progs[i], prog)) {
+	for (size_t h = 0; h < NHOOKS; h++)
+		for (int i = 0; i <= MAX_PROGS; i++)
+			if (chosen(&choices[h], h, i) && !strcmp(chosen(&choices[h], h, i), prog)) {
 				*hook = h;
 				return true;
 			}
-		if (choices[h].companion && !strcmp(v->companion, prog)) {
-			*hook = h;
-			return true;
-		}
-	}
 	return false;
 }
 
@@ -422,19 +420,11 @@ static void report(const struct bpf_setup *s, const struct choice *choices)
 				 "%s%s", missing[0] ? ", " : "", hooks[h].lost);
 			continue;
 		}
-		if (!s->verbose)
-			continue;
-		for (int i = 0; i < MAX_PROGS && hooks[h].v[c->variant].progs[i]; i++) {
-			struct bpf_program *p = bpf_object__find_program_by_name(
-				s->skel->obj, hooks[h].v[c->variant].progs[i]);
-
-			fprintf(stderr, "%s: %-10s %s\n", prog, i ? "" : hooks[h].name,
-				bpf_program__section_name(p));
-		}
-		if (c->companion)
-			fprintf(stderr, "%s: %-10s %s\n", prog, "", bpf_program__section_name(
-				bpf_object__find_program_by_name(s->skel->obj,
-								 hooks[h].v[c->variant].companion)));
+		for (int i = 0; i <= MAX_PROGS && s->verbose; i++)
+			if (chosen(c, h, i))
+				fprintf(stderr, "%s: %-10s %s\n", prog, i ? "" : hooks[h].name,
+					bpf_program__section_name(bpf_object__find_program_by_name(
+						s->skel->obj, chosen(c, h, i))));
 	}
 	if (missing[0])
 		fprintf(stderr, "%s: this kernel has no hook for %s; those will not appear\n",
@@ -502,14 +492,12 @@ void bpf_setup(struct bpf_setup *s)
 	/* attach one by one: a refusal switches that feature off, not the tool */
 	for (size_t h = 0; h < NHOOKS; h++) {
 		struct choice *c = &choices[h];
-		const struct variant *v;
 		bool ok = true;
 
 		if (c->variant < 0)
 			continue;
-		v = &hooks[h].v[c->variant];
 		for (int i = 0; i <= MAX_PROGS && ok; i++) {
-			const char *name = i < MAX_PROGS ? v->progs[i] : (c->companion ? v->companion : NULL);
+			const char *name = chosen(c, h, i);
 			struct bpf_program *p;
 			struct bpf_link *link;
 

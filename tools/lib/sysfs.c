@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "args.h"
 #include "sysfs.h"
 
 const char *sysfs_root(void)
@@ -20,29 +21,34 @@ const char *sysfs_root(void)
 	return root && *root ? root : "/sys";
 }
 
-static FILE *sysfs_open(const char *fmt, va_list ap)
+/* The first line of a file under the root. */
+static bool sysfs_vline(char *buf, size_t len, const char *fmt, va_list ap)
 {
 	char rel[PATH_MAX], path[PATH_MAX + 64];
+	FILE *f;
+	bool ok;
 
 	vsnprintf(rel, sizeof(rel), fmt, ap);
 	snprintf(path, sizeof(path), "%s/%s", sysfs_root(), rel);
-	return fopen(path, "r");
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = 0;
+	return ok;
 }
 
 bool sysfs_u64(unsigned long long *v, const char *fmt, ...)
 {
 	char buf[64], *end;
 	va_list ap;
-	FILE *f;
 	bool ok;
 
 	va_start(ap, fmt);
-	f = sysfs_open(fmt, ap);
+	ok = sysfs_vline(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (!f)
-		return false;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
 	if (!ok)
 		return false;
 	*v = strtoull(buf, &end, 0);
@@ -52,18 +58,11 @@ bool sysfs_u64(unsigned long long *v, const char *fmt, ...)
 bool sysfs_str(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
-	FILE *f;
 	bool ok;
 
 	va_start(ap, fmt);
-	f = sysfs_open(fmt, ap);
+	ok = sysfs_vline(buf, len, fmt, ap);
 	va_end(ap);
-	if (!f)
-		return false;
-	ok = fgets(buf, len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = 0;
 	return ok;
 }
 
@@ -108,6 +107,14 @@ const char *resolve_pci(const char *name, char *buf, size_t len)
 		return NULL;
 	snprintf(buf, len, "%s", base);
 	return buf;
+}
+
+void provider_arg(const char *arg, char *bdf, size_t len)
+{
+	if (!resolve_pci(arg, bdf, len))
+		die_usage("'%s' is neither a PCI address nor an nvme controller", arg);
+	if (!pci_is_provider(bdf))
+		die_usage("%s (%s) has no P2P memory (no p2pmem in sysfs)", arg, bdf);
 }
 
 bool pci_is_provider(const char *bdf)

@@ -26,6 +26,8 @@ bool is_bdf(const char *s);
 /* PCI address behind "nvme1", "/dev/nvme1" or a BDF; NULL if none */
 const char *resolve_pci(const char *name, char *buf, size_t len);
 bool pci_is_provider(const char *bdf);
+/* -P PROVIDER: its PCI address into bdf, or a one-line reason and exit 2 */
+void provider_arg(const char *arg, char *bdf, size_t len);
 /* P2PDMA providers (devices with a p2pmem group), sorted; returns the count */
 int provider_list(char (*bdfs)[P2P_NAME_LEN], int max);
 

@@ -2,6 +2,9 @@
 /* p2ptop's output: batch text, JSON lines and the interactive screen. */
 #define _GNU_SOURCE
 #include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -277,16 +280,173 @@ static struct {
 	bool reverse, help;
 } ui = { .sort = { 3, 2, 5 } };
 
+/* ---- the screen's parts ---- */
+
+enum { C_OK = 1, C_WARN, C_BAD, C_DIM };
+
+static bool utf8, colour;
+
+static void paint_on(int pair, int attr)
+{
+	if (colour && pair)
+		attron(COLOR_PAIR(pair));
+	if (attr)
+		attron(attr);
+}
+
+static void paint_off(int pair, int attr)
+{
+	if (colour && pair)
+		attroff(COLOR_PAIR(pair));
+	if (attr)
+		attroff(attr);
+}
+
+/* [#####.....]: a share of width cells */
+static void meter(int y, int x, int width, double share)
+{
+	int fill = (int)(share * width + 0.5), pair = share > 0.9 ? C_BAD : share > 0.7 ? C_WARN : C_OK;
+
+	if (width < 3)
+		return;
+	fill = fill < 0 ? 0 : fill > width ? width : fill;
+	mvaddch(y, x, '[');
+	paint_on(pair, 0);
+	for (int i = 0; i < fill; i++)
+		addstr(utf8 ? "\u2588" : "#");
+	paint_off(pair, 0);
+	paint_on(C_DIM, 0);
+	for (int i = fill; i < width; i++)
+		addstr(utf8 ? "\u00b7" : ".");
+	paint_off(C_DIM, 0);
+	addch(']');
+}
+
+/* The last width samples, scaled to their own maximum. */
+static void sparkline(int y, int x, int width, const double *hist, int pair)
+{
+	static const char *const bars[] = { " ", "\u2581", "\u2582", "\u2583", "\u2584",
+					    "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char ascii[] = " .:-=+*#%";
+	const double *h = hist + TOP_HISTORY - width;
+	double max = 0;
+
+	if (width <= 0)
+		return;
+	for (int i = 0; i < width; i++)
+		max = h[i] > max ? h[i] : max;
+	move(y, x);
+	paint_on(pair, 0);
+	for (int i = 0; i < width; i++) {
+		int lvl = max > 0 ? (int)(h[i] / max * 8 + 0.999) : 0;
+
+		lvl = lvl < 0 ? 0 : lvl > 8 ? 8 : lvl;
+		if (utf8)
+			addstr(bars[lvl]);
+		else
+			addch(ascii[lvl]);
+	}
+	paint_off(pair, 0);
+}
+
+/* Two lines per provider: how full it is, and what it did over the last minute. */
+static int draw_provider_cards(const struct top_model *m, int y)
+{
+	int bar = COLS >= 120 ? 40 : COLS >= 90 ? 24 : 12;
+	int spark = (COLS - 64) / 2;
+	char used[16], size[16], avail[16], line[256];
+
+	spark = spark > TOP_HISTORY ? TOP_HISTORY : spark < 8 ? 8 : spark;
+	for (int i = 0; i < m->nprov && y < LINES - 2; i++) {
+		const struct top_provider *p = &m->prov[i];
+		double share = p->size ? (double)top_used(p) / p->size : 0;
+
+		human_bytes(top_used(p), used, sizeof(used));
+		human_bytes(p->size, size, sizeof(size));
+		human_bytes(p->avail, avail, sizeof(avail));
+		snprintf(line, sizeof(line), "%s %-6s", p->bdf, p->name[0] ? p->name : "-");
+		attron(A_BOLD);
+		mvaddnstr(y, 0, line, COLS);
+		attroff(A_BOLD);
+		meter(y, 20, bar, share);
+		snprintf(line, sizeof(line), " %s of %s used (%.1f%%), %s free, %lld mappings%s",
+			 used, size, share * 100, avail, (long long)top_live(p),
+			 p->acct_mismatch ? "  (sysfs and BPF disagree)" : "");
+		mvaddnstr(y, 22 + bar, line, COLS - 22 - bar);
+		y++;
+		if (COLS < 60)
+			continue;
+		mvaddstr(y, 2, "P2P MB/s ");
+		sparkline(y, 11, spark, p->hist_mbs, C_OK);
+		snprintf(line, sizeof(line), " %7.2f  fallbacks/s ", p->rd_mbs + p->wr_mbs);
+		mvaddnstr(y, 11 + spark, line, COLS - 11 - spark);
+		sparkline(y, 11 + spark + 23, spark, p->hist_fb, C_BAD);
+		paint_on(p->fallback_s > 0 ? C_BAD : 0, 0);
+		snprintf(line, sizeof(line), " %6.1f", p->fallback_s);
+		mvaddnstr(y, 11 + 2 * spark + 23, line, COLS - 11 - 2 * spark - 23);
+		paint_off(p->fallback_s > 0 ? C_BAD : 0, 0);
+		y++;
+	}
+	return y;
+}
+
+/* A table: title row, then rows (at most max), the last text column to the edge. */
+static int draw_table(struct top_model *m, const struct top_opts *o, enum top_view v,
+		      int y, int max)
+{
+	int cols[TOP_MAX_COLS], n = top_fit(v, COLS, cols), rows = top_nrows(m, v), x;
+	char cell[200];
+
+	if (o->rows && rows > o->rows)
+		rows = o->rows;
+	if (max >= 0 && rows > max)
+		rows = max;
+	attron(A_REVERSE);
+	move(y, 0);
+	for (int c = 0; c < n; c++) {
+		const struct top_column *col = &top_columns[v][cols[c]];
+
+		printw(col->left ? "%s%-*s" : "%s%*s", c ? " " : "", col->width, col->title);
+	}
+	for (x = getcurx(stdscr); x < COLS; x++)
+		addch(' ');
+	attroff(A_REVERSE);
+	y++;
+	for (int r = 0; r < rows && y < LINES; r++, y++) {
+		bool refused = (v == VIEW_PAIRS && m->pair[r].map_type == P2P_MAP_NOT_SUPPORTED) ||
+			       (v == VIEW_PROVIDERS && m->prov[r].fallback_s > 0) ||
+			       (v == VIEW_PROCESSES && m->proc[r].now.fallbacks > 0);
+
+		move(y, 0);
+		paint_on(refused ? C_BAD : 0, 0);
+		for (int c = 0; c < n; c++) {
+			const struct top_column *col = &top_columns[v][cols[c]];
+			int w = col->width;
+
+			top_cell(m, v, r, cols[c], cell, sizeof(cell));
+			/* the last text column (reasons) gets the rest of the line */
+			if (c == n - 1 && col->left)
+				w = COLS - getcurx(stdscr) - (c ? 1 : 0);
+			if (w > 0)
+				printw(col->left ? "%s%-*.*s" : "%s%*.*s", c ? " " : "", w, w, cell);
+		}
+		paint_off(refused ? C_BAD : 0, 0);
+	}
+	return y;
+}
+
 static void draw(struct top_model *m, const struct top_opts *o)
 {
-	int cols[TOP_MAX_COLS], n, rows, y = 0;
 	enum top_view v = ui.view;
 	static const char *const names[VIEW_NR] = { "providers", "processes", "pairs" };
-	char buf[256], cell[200];
+	char buf[256];
+	int y = 0;
 
 	erase();
 	header_text(m, o, buf, sizeof(buf));
+	paint_on(lost_total(m) || m->incomplete ? C_BAD : 0, A_BOLD);
 	mvaddnstr(y++, 0, buf, COLS);
+	paint_off(lost_total(m) || m->incomplete ? C_BAD : 0, A_BOLD);
 	snprintf(buf, sizeof(buf), "view: %s  sort: %s%s  (? for help)", names[v],
 		 top_columns[v][ui.sort[v]].title, ui.reverse ? " (reversed)" : "");
 	mvaddnstr(y++, 0, buf, COLS);
@@ -301,6 +461,8 @@ static void draw(struct top_model *m, const struct top_opts *o)
 			"c        pair view (again: providers)",
 			"+ / -    longer / shorter interval",
 			"?        this help (any key closes it)",
+			"",
+			"Red: refused pairs and fallbacks. NO_COLOR=1 turns colour off.",
 		};
 
 		for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
@@ -309,31 +471,40 @@ static void draw(struct top_model *m, const struct top_opts *o)
 		return;
 	}
 	top_sort(m, v, ui.sort[v], ui.reverse);
-	n = top_fit(v, COLS, cols);
-	attron(A_REVERSE);
-	move(y, 0);
-	for (int c = 0; c < n; c++) {
-		const struct top_column *col = &top_columns[v][cols[c]];
-
-		printw(col->left ? "%s%-*s" : "%s%*s", c ? " " : "", col->width, col->title);
+	if (v != VIEW_PROVIDERS) {
+		y = draw_table(m, o, v, y, -1);
+		if (!top_nrows(m, v) && y < LINES)
+			mvaddnstr(y, 0, "nothing yet", COLS);
+		refresh();
+		return;
 	}
-	attroff(A_REVERSE);
-	y++;
-	rows = top_nrows(m, v);
-	if (o->rows && rows > o->rows)
-		rows = o->rows;
-	for (int r = 0; r < rows && y < LINES; r++, y++) {
-		move(y, 0);
-		for (int c = 0; c < n; c++) {
-			const struct top_column *col = &top_columns[v][cols[c]];
+	if (!m->nprov) {
+		mvaddnstr(y, 0, "no P2PDMA provider", COLS);
+		refresh();
+		return;
+	}
+	/* the overview: cards, the providers, and when there is room the
+	 * busiest processes and the refused pairs with their reasons */
+	y = draw_provider_cards(m, y) + 1;
+	y = draw_table(m, o, VIEW_PROVIDERS, y, LINES - y - 1 > 4 ? 4 : LINES - y - 1) + 1;
+	if (LINES - y >= 4 && m->nproc) {
+		top_sort(m, VIEW_PROCESSES, 2, false);
+		mvaddstr(y++, 0, "Busiest processes (p for all)");
+		y = draw_table(m, o, VIEW_PROCESSES, y, LINES - y - 5 > 5 ? 5 : LINES - y - 5 > 1 ? LINES - y - 5 : 1) + 1;
+	}
+	if (LINES - y >= 3) {
+		int refused = 0;
 
-			top_cell(m, v, r, cols[c], cell, sizeof(cell));
-			printw(col->left ? "%s%-*.*s" : "%s%*.*s", c ? " " : "", col->width,
-			       col->width, cell);
+		top_sort(m, VIEW_PAIRS, 4, false);
+		for (int i = 0; i < m->npair; i++)
+			refused += m->pair[i].map_type == P2P_MAP_NOT_SUPPORTED;
+		if (refused) {
+			paint_on(C_BAD, A_BOLD);
+			mvaddstr(y++, 0, "Refused pairs (c for all pairs)");
+			paint_off(C_BAD, A_BOLD);
+			y = draw_table(m, o, VIEW_PAIRS, y, LINES - y - 1);
 		}
 	}
-	if (!top_nrows(m, v) && y < LINES)
-		mvaddnstr(y, 0, v == VIEW_PROVIDERS ? "no P2PDMA provider" : "nothing yet", COLS);
 	refresh();
 }
 
@@ -374,8 +545,20 @@ void run_interactive(struct top_model *m, struct top_opts *o, void (*collect)(do
 	double last = now_s(), next = last + o->interval;
 
 	tty_saved = !tcgetattr(STDIN_FILENO, &saved_tty);
+	setlocale(LC_ALL, "");
+	utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	initscr();
 	curses_on = 1;
+	/* https://no-color.org: any value turns colour off */
+	colour = has_colors() && !getenv("NO_COLOR");
+	if (colour) {
+		start_color();
+		use_default_colors();
+		init_pair(C_OK, COLOR_GREEN, -1);
+		init_pair(C_WARN, COLOR_YELLOW, -1);
+		init_pair(C_BAD, COLOR_RED, -1);
+		init_pair(C_DIM, COLOR_BLUE, -1);
+	}
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);

@@ -1,6 +1,9 @@
 # lab: --cpu qemu64
-# p2ptop's interactive screen, driven in tmux: header and rows are drawn, the
-# keys do what they say, and q and SIGTERM both leave a sane terminal.
+# p2ptop's interactive screen, driven in tmux: at 160x50, during a workload,
+# the provider's usage meter and activity lines, the busiest processes and
+# the refused pair with its whole reason are all on one screen; at 80x24
+# nothing is wider than the terminal; the keys do what they say, and q, SIGTERM, SIGHUP and SIGQUIT all leave a sane
+# terminal (and exit 0); a crash (SIGSEGV) leaves it sane too.
 . "$(dirname "$0")/../lib.sh"
 lab_devices
 work=$(mktemp -d)
@@ -29,6 +32,35 @@ sane() {
 		{ cat "$work/stty"; fail "$1: the terminal is left raw"; }
 	expect_eq "$1: alternate screen" "$(tm display -p -t top '#{alternate_on}')" 0
 }
+
+# the dashboard, at two sizes, while a process holds 2 MiB and a copy is refused
+"$bin/p2pcheck" occupy --cdev "/dev/$A" --size 1048576 --maps 2 >"$work/occ.out" &
+holder=$!
+for _ in $(seq 100); do grep -q ready "$work/occ.out" && break; sleep 0.1; done
+for geom in 160x50 80x24; do
+	rm -f "$work/rc" "$work/stty"
+	tm kill-server 2>/dev/null || true
+	tm new-session -d -s top -x "${geom%x*}" -y "${geom#*x}" \
+		"LANG=C.UTF-8 $bin/p2ptop; echo \$? >$work/rc; stty -a >$work/stty; sleep 60"
+	wait_for "$A_BDF"
+	"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$C_DISK" --size 65536 --expect refused >/dev/null
+	wait_for "2.0M of 16.0M used (12.5%)"
+	screen >"$work/screen-$geom.txt"
+	awk -v w="${geom%x*}" '{ if (length($0) > w) bad = 1 } END { exit bad }' "$work/screen-$geom.txt" ||
+		{ cat "$work/screen-$geom.txt"; fail "$geom: a line is wider than the terminal"; }
+	grep -q "P2P MB/s" "$work/screen-$geom.txt" || { cat "$work/screen-$geom.txt"; fail "$geom: no activity line"; }
+	tm send-keys -t top q
+	sane "q at $geom"
+done
+cat "$work/screen-160x50.txt"
+for want in "Busiest processes" "Refused pairs" "host bridge 8086:29c0 not on allowlist" "PROVIDER .*USED"; do
+	grep -q "$want" "$work/screen-160x50.txt" || fail "160x50: the screen lacks '$want'"
+done
+grep -Eq "^ *$holder p2pcheck +2.0M +2 " "$work/screen-160x50.txt" || fail "160x50: no holder row"
+grep -q '\[█' "$work/screen-160x50.txt" || fail "160x50: no usage meter"
+ok "160x50: meter, activity, busiest processes and the refused pair's whole reason on one screen"
+kill -USR1 $holder
+wait $holder
 
 start
 screen | grep -q "PROVIDER .*USED" || { screen; fail "no provider table header"; }
@@ -63,7 +95,17 @@ ok "redrawn at 70 columns after a resize"
 tm send-keys -t top q
 sane "q"
 
+for sig in TERM HUP QUIT; do
+	start
+	kill -$sig "$(pgrep -x p2ptop)"
+	sane "SIG$sig"
+done
+
 start
-kill -TERM "$(pgrep -x p2ptop)"
-sane "SIGTERM"
+kill -SEGV "$(pgrep -x p2ptop)"
+for _ in $(seq 100); do [ -s "$work/stty" ] && break; sleep 0.1; done
+expect_eq "SIGSEGV: exit status" "$(cat "$work/rc")" 139
+grep -Eq '(^| )icanon( |$)' "$work/stty" && grep -Eq '(^| )echo( |$)' "$work/stty" ||
+	{ cat "$work/stty"; fail "SIGSEGV: the terminal is left raw"; }
+expect_eq "SIGSEGV: alternate screen" "$(tm display -p -t top '#{alternate_on}')" 0
 tm kill-server

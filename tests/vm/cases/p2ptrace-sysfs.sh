@@ -37,6 +37,21 @@ else
 	ok "vma-fault, vma-close and revoke are reported unavailable, once, with what is lost"
 fi
 
+# Hooks are chosen by trying them, not by reading tracefs: with it
+# unmounted, the choice is the same and every chosen hook attaches.
+if ! has_our_series; then
+	umount /sys/kernel/debug/tracing 2>/dev/null || true
+	umount /sys/kernel/tracing
+	"$bin/p2ptrace" -v -D 0.5 >/dev/null 2>"$work/notracefs.err" ||
+		{ cat "$work/notracefs.err"; fail "p2ptrace fails without tracefs"; }
+	diff <(grep -E '^p2ptrace: [a-z-]+ +[a-z_]+/' "$work/json.err") \
+		<(grep -E '^p2ptrace: [a-z-]+ +[a-z_]+/' "$work/notracefs.err") ||
+		fail "without tracefs the hooks chosen differ"
+	grep -q "cannot attach" "$work/notracefs.err" && fail "a chosen hook did not attach"
+	ok "without tracefs: the same hooks, all attached"
+	mount -t tracefs tracefs /sys/kernel/tracing
+fi
+
 "$bin/p2pcheck" copy --sysfs "$A_BDF" --disk "$B_DISK" --size $size --expect ok
 "$bin/p2pcheck" copy --sysfs "$A_BDF" --disk "$C_DISK" --size $size --expect refused
 sleep 0.3
