@@ -20,11 +20,11 @@ BPF_LIBS  := -lbpf -lelf -lz -lcap
 LIB       := $(addprefix $(B)/lib/,args.o sysfs.o names.o json.o)
 BPF_SETUP := $(B)/lib/bpf_setup.o
 TRACE     := $(B)/trace/fmt.o
-TOP       := $(addprefix $(B)/top/,model.o table.o reason.o)
+TOP       := $(addprefix $(B)/top/,model.o table.o reason.o metrics.o)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
-.PHONY: all deps kernel check demo bench clean
+.PHONY: all deps kernel check demo bench clean install uninstall
 .DELETE_ON_ERROR:
 
 all: $(TOOL_BINS) $(LAB_BINS) $(UNIT_BINS)
@@ -63,6 +63,7 @@ $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
 # Unit tests link the host-side code they test, never BPF or curses.
 $(B)/unit/trace_fmt: $(TRACE)
 $(B)/unit/top: $(TOP)
+$(B)/unit/metrics: $(TOP)
 $(B)/unit/%: tests/unit/%.c $(LIB) | $(B)/unit
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
 
@@ -119,6 +120,22 @@ bench-run:
 	tests/vm/run -- bash bench/run.sh | tee $(B)/bench.out
 	grep -v '^RESULTS_JSON ' $(B)/bench.out >bench/results.txt
 	sed -n 's/^RESULTS_JSON //p' $(B)/bench.out | jq . >bench/results.json
+
+# Where "make install" puts the tools, their man pages and the metrics
+# service (systemd reads units from /usr/local/lib/systemd/system too);
+# scripts/install records what it wrote, so uninstall removes just that.
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SBINDIR="$(SBINDIR)" \
+	MANDIR="$(MANDIR)" UNITDIR="$(UNITDIR)" TOOLS="$(TOOLS)"
+
+install: $(TOOL_BINS)
+	$(INSTALL_ENV) scripts/install install
+
+uninstall:
+	$(INSTALL_ENV) scripts/install uninstall
 
 clean:
 	rm -rf $(B)

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "args.h"
 #include "bpf_setup.h"
 #include "sysfs.h"
+#include "metrics.h"
 #include "model.h"
 #include "reason.h"
 #include "table.h"
@@ -28,6 +30,9 @@ static struct bpf_setup setup = { .top_mode = true };
 static struct top_opts opts = { .interval = 1.0, .count = -1 };
 static struct top_model model;
 static volatile sig_atomic_t exiting;
+static const char *output;		/* -o */
+static bool openmetrics;
+static const char *textfile;		/* --textfile DIR */
 
 const char *argp_program_version = "p2ptop 0.2";
 static const char doc[] =
@@ -47,7 +52,12 @@ static const char doc[] =
 "    p2ptop              # interactive, 1 s refresh\n"
 "    p2ptop -b 5 3       # three reports, 5 s apart\n"
 "    p2ptop -j 1 10      # ten JSON objects, one a second\n"
-"    p2ptop -P nvme1     # one provider\n";
+"    p2ptop -P nvme1     # one provider\n"
+"    p2ptop -o openmetrics 1 1   # one report for Prometheus\n"
+"    p2ptop --textfile /var/lib/prometheus/node-exporter 15\n"
+"                        # for node_exporter's textfile collector\n";
+
+enum { OPT_TEXTFILE = 0x100 };
 
 static const struct argp_option options[] = {
 	{ "batch", 'b', NULL, 0, "Print reports instead of the interactive screen", 0 },
@@ -55,6 +65,10 @@ static const struct argp_option options[] = {
 	{ "noclear", 'C', NULL, 0, "Don't clear the screen between batch reports", 0 },
 	{ "rows", 'r', "ROWS", 0, "Show at most ROWS rows per table", 0 },
 	{ "provider", 'P', "PROVIDER", 0, "Only this provider (PCI address or nvme name)", 0 },
+	{ "output", 'o', "FORMAT", 0, "Report format: text, json (as -j) or openmetrics (Prometheus)", 0 },
+	{ "textfile", OPT_TEXTFILE, "DIR", 0,
+	  "Write the openmetrics report to DIR/" METRICS_TEXTFILE " every interval, atomically, "
+	  "for node_exporter's textfile collector (removed at exit)", 0 },
 	{ "verbose", 'v', NULL, 0, "Report the kernel, the hooks chosen and libbpf messages", 0 },
 	{ 0 },
 };
@@ -63,6 +77,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 {
 	static int pos;
 	unsigned long v;
+	struct stat st;
 
 	switch (key) {
 	case 'b': opts.batch = true; break;
@@ -76,6 +91,30 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 		break;
 	case 'P':
 		provider_arg(arg, setup.provider, sizeof(setup.provider));
+		break;
+	case 'o':
+		if (strcmp(arg, "text") && strcmp(arg, "json") && strcmp(arg, "openmetrics"))
+			die_usage("bad output format '%s' (text, json or openmetrics)", arg);
+		output = arg;
+		break;
+	case OPT_TEXTFILE:
+		if (stat(arg, &st) || (S_ISDIR(st.st_mode) && access(arg, W_OK | X_OK)))
+			die_usage("--textfile %s: %s", arg, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			die_usage("--textfile %s: not a directory", arg);
+		textfile = arg;
+		break;
+	case ARGP_KEY_END:
+		if (opts.json && output && strcmp(output, "json"))
+			die_usage("-j and -o %s are different outputs: give one", output);
+		if (textfile && (opts.json || (output && strcmp(output, "openmetrics"))))
+			die_usage("--textfile writes the openmetrics output only");
+		if (output && !strcmp(output, "json"))
+			opts.json = true;
+		openmetrics = textfile || (output && !strcmp(output, "openmetrics"));
+		/* text, JSON and metrics are reports, never the screen */
+		if (output)
+			opts.batch = true;
 		break;
 	case ARGP_KEY_ARG:
 		if (pos == 0) {
@@ -197,7 +236,7 @@ static bool sleep_until(double t)
 	return !nanosleep(&ts, NULL);
 }
 
-static void run_batch(void)
+static int run_batch(void)
 {
 	double last = now_s();
 
@@ -207,7 +246,10 @@ static void run_batch(void)
 		sleep_until(last + opts.interval);
 		collect(now_s() - last);
 		last = now_s();
-		if (opts.json)
+		if (openmetrics) {
+			if (metrics_report(&model, textfile, stdout))
+				return 1;	/* said why; a service restarts it */
+		} else if (opts.json)
 			print_json(&model, &opts, stdout);
 		else
 			print_batch(&model, &opts, stdout);
@@ -215,6 +257,7 @@ static void run_batch(void)
 		if (opts.count > 0)
 			opts.count--;
 	}
+	return 0;
 }
 
 /* ---- signals: every way out leaves the terminal as it was ---- */
@@ -274,6 +317,7 @@ int main(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_arg, "[interval [count]]", doc,
 					  NULL, NULL, NULL };
+	int rc = 0;
 
 	args_parse(&argp, argc, argv);
 	if (!isatty(STDOUT_FILENO) || opts.json)
@@ -287,9 +331,9 @@ int main(int argc, char **argv)
 	signals();
 
 	if (opts.batch)
-		run_batch();
+		rc = run_batch();
 	else
 		run_interactive(&model, &opts, collect_cb, &exiting);
 	bpf_teardown(&setup);
-	return 0;
+	return rc;
 }

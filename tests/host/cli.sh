@@ -47,6 +47,12 @@ usage_error "p2ptop: interval beyond a day" "bad interval" "$bin/p2ptop" -b 2200
 usage_error "p2ptop: bad count" "bad count" "$bin/p2ptop" -b 1 many
 usage_error "p2ptop: extra argument" "unexpected argument" "$bin/p2ptop" -b 1 2 3
 usage_error "p2ptop: bad rows" "bad row count" "$bin/p2ptop" -r -1
+usage_error "p2ptop: bad output format" "bad output format 'xml'" "$bin/p2ptop" -o xml
+usage_error "p2ptop: -j with -o openmetrics" "different outputs" "$bin/p2ptop" -j -o openmetrics
+usage_error "p2ptop: --textfile with -o json" "openmetrics output only" "$bin/p2ptop" -o json --textfile /tmp
+usage_error "p2ptop: --textfile with -j" "openmetrics output only" "$bin/p2ptop" -j --textfile /tmp
+usage_error "p2ptop: --textfile not there" "No such file or directory" "$bin/p2ptop" --textfile /nonexistent/dir
+usage_error "p2ptop: --textfile a file" "not a directory" "$bin/p2ptop" --textfile /etc/hostname
 usage_error "p2pio: chunk above one I/O" "above the 2147479552 bytes one I/O can carry" "$bin/p2pio" -c 4096M /dev/null /dev/null
 usage_error "p2pio: chunk of 3 GiB" "above the 2147479552 bytes" "$bin/p2pio" -c 3072M /dev/null /dev/null
 usage_error "p2pio: chunk not of pages" "not a multiple of 4096" "$bin/p2pio" -c 1000 /dev/null /dev/null

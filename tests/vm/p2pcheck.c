@@ -588,8 +588,8 @@ static void usage(int code)
 		"  race   [--size B] [--threads N] [--iterations N]  (--cdev) concurrent\n"
 		"         first faults allocate once; available returns\n"
 		"  hold   [--size B]  (--cdev) print \"ready\", on SIGUSR1 expect SIGBUS\n"
-		"  occupy [--size B] [--maps N]  (--cdev) hold N touched mappings until\n"
-		"         SIGUSR1 or SIGTERM\n"
+		"  occupy [--size B] [--maps N]  hold N touched mappings until SIGUSR1\n"
+		"         or SIGTERM\n"
 		"  denied  (--cdev, as non-root) open or mmap is refused\n",
 		prog);
 	exit(code);
@@ -632,7 +632,7 @@ int main(int argc, char **argv)
 		{ "copy", cmd_copy, 0 }, { "einval", cmd_einval, 0 },
 		{ "sigbus", cmd_sigbus, 1 }, { "zero", cmd_zero, 1 },
 		{ "race", cmd_race, 1 }, { "hold", cmd_hold, 1 },
-		{ "denied", cmd_denied, 1 }, { "occupy", cmd_occupy, 1 },
+		{ "denied", cmd_denied, 1 }, { "occupy", cmd_occupy, 0 },
 	};
 	struct opts o = { .expect = "ok", .size = 1 << 20, .threads = 8, .iterations = 1000,
 			  .maps = 1 };

@@ -39,6 +39,13 @@ static size_t utf8_len(const unsigned char *s, size_t n, unsigned int *cp)
 	return len;
 }
 
+size_t utf8_seq_len(const char *s, size_t n)
+{
+	unsigned int cp;
+
+	return n ? utf8_len((const unsigned char *)s, n, &cp) : 0;
+}
+
 void json_quote(FILE *f, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;

@@ -49,6 +49,12 @@ void json_kv_bool(struct json *j, const char *key, bool v);
 void json_quote(FILE *f, const char *s, size_t n);
 
 /*
+ * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is
+ * not one (overlongs, surrogates and values above U+10FFFF are not).
+ */
+size_t utf8_seq_len(const char *s, size_t n);
+
+/*
  * s (at most n bytes) made safe for a terminal: printable UTF-8 is kept,
  * anything else becomes \xNN. Returns out, truncated to fit len.
  */
