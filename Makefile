@@ -11,7 +11,7 @@ BPFTOOL ?= bpftool
 B       := build
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
-TOOLS     := p2ptrace p2ptop p2pio
+TOOLS     := p2ptrace p2ptop p2pio p2pdoctor
 TOOL_BINS := $(addprefix $(B)/,$(TOOLS))
 CURSES    := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 BPF_LIBS  := -lbpf -lelf -lz -lcap
@@ -20,7 +20,11 @@ BPF_LIBS  := -lbpf -lelf -lz -lcap
 LIB       := $(addprefix $(B)/lib/,args.o sysfs.o names.o json.o)
 BPF_SETUP := $(B)/lib/bpf_setup.o
 TRACE     := $(B)/trace/fmt.o
-TOP       := $(addprefix $(B)/top/,model.o table.o reason.o metrics.o)
+TOP       := $(addprefix $(B)/top/,model.o table.o metrics.o)
+# PCI topology and the kernel's P2P verdict: p2pdoctor, and p2ptop's reasons
+PCI_CFLAGS := $(shell pkg-config --cflags libpci 2>/dev/null)
+PCI_LIBS   := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci) -lz
+TOPO      := $(B)/lib/topo.o
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
@@ -51,8 +55,13 @@ $(B)/p2ptrace.o $(B)/p2ptop.o $(BPF_SETUP): $(B)/p2pscope.skel.h
 $(B)/p2ptrace: $(B)/p2ptrace.o $(TRACE) $(BPF_SETUP) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(BPF_LIBS)
 
-$(B)/p2ptop: $(B)/p2ptop.o $(B)/top/view.o $(TOP) $(BPF_SETUP) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(BPF_LIBS) $(CURSES) -lm
+$(B)/p2ptop: $(B)/p2ptop.o $(B)/top/view.o $(TOP) $(TOPO) $(BPF_SETUP) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(BPF_LIBS) $(CURSES) $(PCI_LIBS) -lm
+
+$(TOPO): CPPFLAGS += $(PCI_CFLAGS)
+
+$(B)/p2pdoctor: $(B)/p2pdoctor.o $(TOPO) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(PCI_LIBS)
 
 $(B)/p2pio: $(B)/p2pio.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ -luring -lpthread
@@ -64,8 +73,10 @@ $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
 $(B)/unit/trace_fmt: $(TRACE)
 $(B)/unit/top: $(TOP)
 $(B)/unit/metrics: $(TOP)
+$(B)/unit/topo: $(TOPO)
+$(B)/unit/topo: LDLIBS += $(PCI_LIBS)
 $(B)/unit/%: tests/unit/%.c $(LIB) | $(B)/unit
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lm
 
 $(B) $(B)/unit $(B)/bpf $(B)/lib $(B)/trace $(B)/top:
 	mkdir -p $@
@@ -139,17 +150,3 @@ uninstall:
 
 clean:
 	rm -rf $(B)
-
-# ---- p2pdoctor (issue #15): PCI topology and P2PDMA readiness, no BPF ----
-PCI_CFLAGS := $(shell pkg-config --cflags libpci 2>/dev/null)
-PCI_LIBS   := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
-TOPO       := $(B)/lib/topo.o
-
-all: $(B)/p2pdoctor
-$(TOPO): CPPFLAGS += $(PCI_CFLAGS)
-
-$(B)/p2pdoctor: $(B)/p2pdoctor.o $(TOPO) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(PCI_LIBS) -lz
-
-$(B)/unit/topo: tests/unit/topo.c $(TOPO) $(LIB) | $(B)/unit
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PCI_LIBS) -lz

@@ -21,7 +21,7 @@
 #include "sysfs.h"
 #include "metrics.h"
 #include "model.h"
-#include "reason.h"
+#include "topo.h"
 #include "table.h"
 #include "view.h"
 #include "p2pscope.skel.h"
@@ -290,6 +290,18 @@ static void signals(void)
 		sigaction(fatal[i], &sa, NULL);
 }
 
+/* Why a pair is refused: p2pdoctor's verdict, one implementation for both. */
+static const char *pair_reason(const char *provider, const char *client, char *buf, size_t len)
+{
+	struct topo_verdict v;
+
+	if (topo_predict(provider, client, &v))
+		snprintf(buf, len, "%s or %s is not in sysfs", provider, client);
+	else
+		snprintf(buf, len, "%s", v.reason);
+	return buf;
+}
+
 static void collect_cb(double secs)
 {
 	collect(secs);
@@ -325,7 +337,7 @@ int main(int argc, char **argv)
 	libbpf_messages(setup.verbose);
 	setup.max_maps = live_map_slots();
 	memcpy(model.only, setup.provider, P2P_NAME_LEN);
-	model.reason = p2p_reason;
+	model.reason = pair_reason;
 	bpf_setup(&setup);
 	model.live_tracked = setup.features & (1U << FEAT_LIVE);
 	signals();

@@ -8,7 +8,7 @@ bin=$top/build
 bad=0
 fail() { echo "FAIL: $*"; bad=1; }
 
-for tool in p2ptrace p2ptop p2pio; do
+for tool in p2ptrace p2ptop p2pio p2pdoctor; do
 	for opt in -h -? --help --usage --version; do
 		out=$("$bin/$tool" "$opt" 2>/dev/null)
 		rc=$?

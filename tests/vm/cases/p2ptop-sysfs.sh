@@ -41,7 +41,7 @@ expect_eq "the peer pair" \
 	"[\"BUS_ADDR\",2,$((2 * size)),0,2,null]"
 expect_eq "the refused pair" \
 	"$(last ".pairs[] | select(.client == \"$C_BDF\") | [.map_type, .ios, .fallbacks, .decisions.NOT_SUPPORTED, .reason]")" \
-	"[\"NOT_SUPPORTED\",0,2,$((2 * nosup)),\"host bridge 8086:29c0 not on allowlist\"]"
+	"[\"NOT_SUPPORTED\",0,2,$((2 * nosup)),\"no common upstream bridge; host bridge 8086:29c0 not on the allowlist\"]"
 sum() { jq -M -s "[.[] | .interval as \$t | .providers[] | select(.bdf == \"$A_BDF\") | $1 * \$t] | add * 100 | round / 100" "$work/top.json"; }
 expect_eq "sum of BUS_ADDR rate x interval" "$(sum '.maps_per_s.BUS_ADDR')" 2
 expect_eq "sum of NOT_SUPPORTED rate x interval" "$(sum '.maps_per_s.NOT_SUPPORTED')" $((2 * nosup))
@@ -49,6 +49,6 @@ expect_eq "sum of fallback rate x interval" "$(sum .fallback_per_s)" 2
 expect_eq "sum of alloc rate x interval" "$(sum .alloc_per_s)" 2
 grep -Eq "^$A_BDF +$A +16.0M +0 " "$work/top.txt" ||
 	{ tail -n 20 "$work/top.txt"; fail "batch output never showed $A_BDF with its 16.0M"; }
-grep -Eq "^$A +$C +NOSUP .*host bridge 8086:29c0 not on allowlist$" "$work/top.txt" ||
+grep -Eq "^$A +$C +NOSUP .*no common upstream bridge; host bridge 8086:29c0 not on the allowlist$" "$work/top.txt" ||
 	{ tail -n 20 "$work/top.txt"; fail "batch output never showed the refused pair and why"; }
 ok "batch output shows the provider and the refused pair with its reason"

@@ -53,7 +53,7 @@ for geom in 160x50 80x24; do
 	sane "q at $geom"
 done
 cat "$work/screen-160x50.txt"
-for want in "Busiest processes" "Refused pairs" "host bridge 8086:29c0 not on allowlist" "PROVIDER .*USED"; do
+for want in "Busiest processes" "Refused pairs" "no common upstream bridge; host bridge 8086:29c0 not on the allowlist" "PROVIDER .*USED"; do
 	grep -q "$want" "$work/screen-160x50.txt" || fail "160x50: the screen lacks '$want'"
 done
 grep -Eq "^ *$holder p2pcheck +2.0M +2 " "$work/screen-160x50.txt" || fail "160x50: no holder row"

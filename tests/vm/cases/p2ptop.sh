@@ -33,7 +33,7 @@ expect_eq "the holder's row" \
 	"[\"p2pcheck\",$held,$maps]"
 expect_eq "the NOT_SUPPORTED pair" \
 	"$(last ".pairs[] | select(.client == \"$C_BDF\") | [.map_type, .fallbacks, .decisions.NOT_SUPPORTED, .reason]")" \
-	'["NOT_SUPPORTED",2,4,"host bridge 8086:29c0 not on allowlist"]'
+	'["NOT_SUPPORTED",2,4,"no common upstream bridge; host bridge 8086:29c0 not on the allowlist"]'
 grep -q "^$A_BDF $A .* 3.0M " "$work/top.txt" ||
 	{ tail -n 20 "$work/top.txt"; fail "batch output never showed $A_BDF with 3.0M used"; }
 ok "batch output shows $A_BDF using 3.0M"

@@ -105,7 +105,7 @@ expect_eq "Prometheus: the refused pair's reason" \
 	"$(curl -sf -G "http://127.0.0.1:$prom_port/api/v1/query" \
 		--data-urlencode "query=p2pdma_pair_info{$a,client=\"$C_BDF\"}" |
 		jq -r '.data.result[0].metric | "\(.map_type): \(.reason)"')" \
-	"NOT_SUPPORTED: host bridge 8086:29c0 not on allowlist"
+	"NOT_SUPPORTED: no common upstream bridge; host bridge 8086:29c0 not on the allowlist"
 
 # alert NAME JQ-CONDITION: the state of that alert
 alert() {
