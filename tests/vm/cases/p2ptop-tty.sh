@@ -46,7 +46,9 @@ for geom in 160x50 80x24; do
 	"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$C_DISK" --size 65536 --expect refused >/dev/null
 	wait_for "2.0M of 16.0M used (12.5%)"
 	screen >"$work/screen-$geom.txt"
-	awk -v w="${geom%x*}" '{ if (length($0) > w) bad = 1 } END { exit bad }' "$work/screen-$geom.txt" ||
+	# characters, not bytes: the meter and sparklines are UTF-8
+	python3 -c 'import sys; sys.exit(any(len(l.rstrip("\n")) > int(sys.argv[2]) for l in open(sys.argv[1], encoding="utf-8")))' \
+		"$work/screen-$geom.txt" "${geom%x*}" ||
 		{ cat "$work/screen-$geom.txt"; fail "$geom: a line is wider than the terminal"; }
 	grep -q "P2P MB/s" "$work/screen-$geom.txt" || { cat "$work/screen-$geom.txt"; fail "$geom: no activity line"; }
 	tm send-keys -t top q
@@ -90,7 +92,8 @@ ok "? shows help, any key closes it"
 tm resize-window -t top -x 70 -y 20 2>/dev/null || tm resize-pane -t top -x 70 -y 20
 tm send-keys -t top c
 wait_for "view: providers"
-screen | awk 'length > 70 { bad = 1 } END { exit bad }' || { screen; fail "lines wider than the resized window"; }
+screen | python3 -c 'import sys; sys.exit(any(len(l.rstrip("\n")) > 70 for l in sys.stdin))' ||
+	{ screen; fail "lines wider than the resized window"; }
 ok "redrawn at 70 columns after a resize"
 tm send-keys -t top q
 sane "q"
