@@ -13,6 +13,9 @@ done
 printf '  %s (%s) is under the same PCIe switch; %s (%s) is on the root bus\n' \
 	"$B" "$(nvme_bdf "$B")" "$C" "$(nvme_bdf "$C")"
 
+say "p2pdoctor: before any I/O, will $A's CMB do P2P with $B and $C, and if not, why?"
+"$bin/p2pdoctor" -d "$B,$C" | sed -n '/^PAIRS/,$p' || true
+
 "$bin/p2ptrace" >"$work/trace.txt" 2>"$work/trace.err" &
 tracer=$!
 for _ in $(seq 300); do grep -q '^Tracing' "$work/trace.err" && break; sleep 0.1; done

@@ -30,6 +30,15 @@ rc=0
 expect_eq "--no-fallback exit status" $rc 1
 expect_eq "--no-fallback report" "$(io '[.fallbacks, .errno]')" '[0,"EREMOTEIO"]'
 
+# a copy that fails is never reported as verified
+rc=0
+"$bin/p2pio" -q 1 -n 8 --verify --no-fallback "$B_DISK" "$C_DISK" >"$work/io.txt" 2>"$work/io.err" || rc=$?
+expect_eq "--verify after a failure: exit status" $rc 1
+grep -q "DST matches SRC" "$work/io.txt" && { cat "$work/io.txt"; fail "--verify claims a match after a failure"; }
+grep -q "nothing is claimed about the rest" "$work/io.txt" || { cat "$work/io.txt"; fail "--verify says nothing of what it checked"; }
+"$bin/p2pio" -j -q 1 -n 8 --verify --no-fallback "$B_DISK" "$C_DISK" >"$work/io.json" || true
+expect_eq "--verify after a failure: JSON" "$(io '[.dst_matches, .errno]')" '[false,"EREMOTEIO"]'
+
 # host memory and the sysfs buffer
 "$bin/p2pio" -j -n 32 --verify --host "$A_DISK" "$C_DISK" >"$work/io.json"
 expect_eq "--host" "$(io '[.chunks, .p2p_ios, .fallbacks, .verified, .buffer]')" '[32,0,0,32,"host"]'
