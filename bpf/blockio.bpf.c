@@ -81,31 +81,25 @@ int BPF_PROG(tp_rq_issue, struct request *rq)
 
 static __always_inline void account(struct inflight *st, bool fallback, __u64 bytes)
 {
-	struct p2p_provider_stats *s = provider_stats_of(st->provider);
 	struct p2p_pair_stats *pair = pair_stats_of(st->provider, st->client);
 	struct p2p_pid_stats *ps = pid_stats_of(st->id >> 32, fallback);
 
 	if (fallback) {
-		if (s) {
-			s->fallbacks++;
-			s->fallback_bytes += bytes;
-		}
-		if (pair)
+		if (pair) {
 			pair->fallbacks++;
+			pair->fallback_bytes += bytes;
+		}
 		if (ps)
 			ps->fallbacks++;
 		return;
 	}
-	if (s) {
-		s->ios++;
-		if (st->write)
-			s->write_bytes += bytes;
-		else
-			s->read_bytes += bytes;
-	}
 	if (pair) {
 		pair->ios++;
 		pair->bytes += bytes;
+		if (st->write)
+			pair->write_bytes += bytes;
+		else
+			pair->read_bytes += bytes;
 	}
 	if (ps) {
 		if (st->write)

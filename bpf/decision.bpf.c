@@ -17,7 +17,7 @@
 static __always_inline void on_decision(__u64 provider, __u64 client, __u8 type,
 					__u16 flags)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id;
 	struct pending *p;
 	struct p2p_event *e;
 	bool wanted = dev_seen(provider, true);
@@ -37,14 +37,14 @@ static __always_inline void on_decision(__u64 provider, __u64 client, __u8 type,
 	if (!wanted)
 		return;
 	if (top_mode) {
-		struct p2p_provider_stats *s = provider_stats_of(provider);
 		struct p2p_pair_stats *ps = pair_stats_of(provider, client);
 
-		if (s)
-			s->maps[type & 3]++;
 		if (ps)
 			ps->maps[type & 3]++;
 	}
+	if (!trace_mode)
+		return;
+	id = bpf_get_current_pid_tgid();
 	if (!event_wanted(P2P_EV_MAP, id) || (targ_failures && type != P2P_MAP_NOT_SUPPORTED))
 		return;
 	e = event_current(P2P_EV_MAP, id, provider);

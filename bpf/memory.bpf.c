@@ -18,7 +18,7 @@ static __always_inline void on_mem(__u8 type, __u64 provider, __u64 bytes,
 	if (!wanted)
 		return;
 	if (top_mode) {
-		struct p2p_provider_stats *s = provider_stats_of(provider);
+		struct p2p_mem_stats *s = provider_stats_of(provider);
 		struct p2p_pid_stats *ps;
 
 		if (s && type == P2P_EV_ALLOC) {

@@ -57,7 +57,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, P2P_MAX_PROVIDERS);
 	__type(key, __u64);
-	__type(value, struct p2p_provider_stats);
+	__type(value, struct p2p_mem_stats);
 } provider_stats SEC(".maps") __weak;
 
 struct {
@@ -310,10 +310,10 @@ static __always_inline void event_send(struct p2p_event *e)
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline struct p2p_provider_stats *provider_stats_of(__u64 provider)
+static __always_inline struct p2p_mem_stats *provider_stats_of(__u64 provider)
 {
-	static const struct p2p_provider_stats zero;
-	struct p2p_provider_stats *s = bpf_map_lookup_elem(&provider_stats, &provider);
+	static const struct p2p_mem_stats zero;
+	struct p2p_mem_stats *s = bpf_map_lookup_elem(&provider_stats, &provider);
 
 	if (s)
 		return s;

@@ -16,7 +16,7 @@ static __always_inline void on_vma(__u8 type, __u64 provider, __u64 addr, __u64 
 	if (!dev_seen(provider, true))
 		return;
 	if (top_mode) {
-		struct p2p_provider_stats *s = provider_stats_of(provider);
+		struct p2p_mem_stats *s = provider_stats_of(provider);
 		struct p2p_pid_stats *ps;
 
 		if (s && type == P2P_EV_FAULT)
@@ -88,7 +88,7 @@ int BPF_PROG(fexit_vma_fault, struct vm_fault *vmf, vm_fault_t ret)
 {
 	struct pci_p2pdma_map *pmap = vmf->vma->vm_private_data;
 	__u64 key = (__u64)pmap, id;
-	struct p2p_provider_stats *s;
+	struct p2p_mem_stats *s;
 	struct p2p_pid_stats *ps;
 	struct p2p_live_map lm = {};
 	long err;
@@ -126,7 +126,7 @@ SEC("fentry/pci_p2pdma_vma_close")
 int BPF_PROG(fentry_vma_close, struct vm_area_struct *vma)
 {
 	struct pci_p2pdma_map *pmap = vma->vm_private_data;
-	struct p2p_provider_stats *s;
+	struct p2p_mem_stats *s;
 	struct p2p_pid_stats *ps;
 	struct p2p_live_map *lm;
 	__u64 key = (__u64)pmap;

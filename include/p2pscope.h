@@ -80,15 +80,14 @@ struct p2p_devname {
 
 /*
  * Aggregates for p2ptop, kept per CPU without atomics; userspace sums the
- * CPUs. Signed fields go up and down (mappings made and closed).
+ * CPUs. Signed fields go up and down (mappings made and closed). What a
+ * provider's pairs count (decisions, fallbacks, I/O) is summed from them
+ * by userspace, so each event updates one aggregate, not two.
  */
-struct p2p_provider_stats {
+struct p2p_mem_stats {
 	__u64 allocs, frees;
 	__u64 alloc_bytes, free_bytes;
 	__u64 faults, closes;
-	__u64 maps[P2P_MAP_NR];
-	__u64 fallbacks, fallback_bytes;
-	__u64 ios, read_bytes, write_bytes;
 	__s64 live_maps;	/* live userspace mappings holding memory */
 	__s64 held_bytes;	/* the memory they hold */
 };
@@ -101,7 +100,8 @@ struct p2p_pair_key {
 struct p2p_pair_stats {
 	__u64 maps[P2P_MAP_NR];
 	__u64 ios, bytes;	/* completed P2P I/O */
-	__u64 fallbacks;
+	__u64 read_bytes, write_bytes;
+	__u64 fallbacks, fallback_bytes;
 };
 
 struct p2p_pid_stats {

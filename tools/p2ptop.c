@@ -139,7 +139,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 
 static struct {
 	__u64 prov_keys[P2P_MAX_PROVIDERS];
-	struct p2p_provider_stats prov[P2P_MAX_PROVIDERS];
+	struct p2p_mem_stats prov[P2P_MAX_PROVIDERS];
 	__u32 pid_keys[P2P_MAX_PIDS];
 	struct p2p_pid_stats pids[P2P_MAX_PIDS];
 	struct p2p_pair_key pair_keys[P2P_MAX_PAIRS];

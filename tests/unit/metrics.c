@@ -31,7 +31,7 @@ static void fake_model(void)
 	p->size = 16777216;
 	p->avail = 16646144;
 	p->published = true;
-	p->now = (struct p2p_provider_stats){
+	p->now = (struct top_totals){
 		.allocs = 3, .frees = 1, .alloc_bytes = 196608, .free_bytes = 65536,
 		.faults = 3, .closes = 1,
 		.maps = { [P2P_MAP_BUS_ADDR] = 2, [P2P_MAP_NOT_SUPPORTED] = 4,

@@ -106,8 +106,13 @@ static void test_rates(void)
 
 static void test_model(void)
 {
-	struct p2p_provider_stats s = { .allocs = 2, .alloc_bytes = 2 << 20, .live_maps = 2,
-					.held_bytes = 2 << 20 };
+	struct p2p_mem_stats s = { .allocs = 2, .alloc_bytes = 2 << 20, .live_maps = 2,
+				   .held_bytes = 2 << 20 };
+	/* two clients: the provider's decisions, I/O and fallbacks are their sum */
+	struct p2p_pair_stats peer = { .maps = { [P2P_MAP_BUS_ADDR] = 2 }, .ios = 2,
+				       .read_bytes = 4096, .write_bytes = 8192 };
+	struct p2p_pair_stats far = { .maps = { [P2P_MAP_NOT_SUPPORTED] = 4 }, .fallbacks = 2,
+				      .fallback_bytes = 8192 };
 	struct p2p_pid_stats ps = { .live_maps = 2, .held_bytes = 2 << 20 };
 
 	memset(&m, 0, sizeof(m));
@@ -115,8 +120,13 @@ static void test_model(void)
 	top_add_provider_stats(&m, "0000:03:00.0", &s);
 	top_add_provider_stats(&m, "0000:09:00.0", &s);	/* gone from sysfs */
 	top_add_pid_stats(&m, 1, "holder", &ps);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &peer);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:00:04.0", &far);
 	top_end(&m);
 	CHECK(m.nprov == 1);
+	CHECK(m.prov[0].now.maps[P2P_MAP_BUS_ADDR] == 2 && m.prov[0].now.maps[P2P_MAP_NOT_SUPPORTED] == 4);
+	CHECK(m.prov[0].now.ios == 2 && m.prov[0].now.read_bytes == 4096 && m.prov[0].now.write_bytes == 8192);
+	CHECK(m.prov[0].now.fallbacks == 2 && m.prov[0].now.fallback_bytes == 8192);
 	CHECK(top_used(&m.prov[0]) == 1 << 20);
 	CHECK(m.nproc == 1);
 	CHECK_STR(m.proc[0].comm, "holder");
@@ -126,9 +136,11 @@ static void test_model(void)
 	s.alloc_bytes = 3 << 20;
 	s.frees = 1;
 	s.free_bytes = 2 << 20;
-	s.maps[P2P_MAP_NOT_SUPPORTED] = 8;
+	far.maps[P2P_MAP_NOT_SUPPORTED] = 12;
 	top_begin(&m, 2.0);
 	top_add_provider_stats(&m, "0000:03:00.0", &s);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &peer);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:00:04.0", &far);
 	top_end(&m);
 	CHECK(m.prov[0].alloc_s == 0.5);
 	CHECK(m.prov[0].maps_s[P2P_MAP_NOT_SUPPORTED] == 4.0);

@@ -111,13 +111,21 @@ void top_begin(struct top_model *m, double secs)
 }
 
 void top_add_provider_stats(struct top_model *m, const char *bdf,
-			    const struct p2p_provider_stats *s)
+			    const struct p2p_mem_stats *s)
 {
 	struct top_provider *p = find_provider(m, bdf);
 
 	/* a provider BPF saw but sysfs no longer lists has gone away */
-	if (p)
-		p->now = *s;
+	if (!p)
+		return;
+	p->now.allocs = s->allocs;
+	p->now.frees = s->frees;
+	p->now.alloc_bytes = s->alloc_bytes;
+	p->now.free_bytes = s->free_bytes;
+	p->now.faults = s->faults;
+	p->now.closes = s->closes;
+	p->now.live_maps = s->live_maps;
+	p->now.held_bytes = s->held_bytes;
 }
 
 void top_add_pid_stats(struct top_model *m, __u32 pid, const char *comm,
@@ -138,10 +146,20 @@ void top_add_pid_stats(struct top_model *m, __u32 pid, const char *comm,
 void top_add_pair_stats(struct top_model *m, const char *provider, const char *client,
 			const struct p2p_pair_stats *s)
 {
+	struct top_provider *prov = find_provider(m, provider);
 	struct top_pair *p = NULL;
 
 	if (m->only[0] && strcmp(provider, m->only))
 		return;
+	if (prov) {
+		for (int k = 0; k < P2P_MAP_NR; k++)
+			prov->now.maps[k] += s->maps[k];
+		prov->now.fallbacks += s->fallbacks;
+		prov->now.fallback_bytes += s->fallback_bytes;
+		prov->now.ios += s->ios;
+		prov->now.read_bytes += s->read_bytes;
+		prov->now.write_bytes += s->write_bytes;
+	}
 	for (int i = 0; i < m->npair && !p; i++)
 		if (!strcmp(m->pair[i].provider, provider) && !strcmp(m->pair[i].client, client))
 			p = &m->pair[i];
@@ -320,7 +338,7 @@ static void push(double *hist, double v)
 
 static void end_provider(struct top_provider *p, double t)
 {
-	const struct p2p_provider_stats *a = &p->now, *b = &p->prev;
+	const struct top_totals *a = &p->now, *b = &p->prev;
 
 	if (p->have_prev) {
 		p->alloc_s = top_rate(a->allocs, b->allocs, t);

@@ -14,12 +14,24 @@
 
 #define TOP_HISTORY 60		/* samples kept for the sparklines */
 
+/* A provider's totals: its memory's from BPF, the rest summed over its pairs. */
+struct top_totals {
+	__u64 allocs, frees;
+	__u64 alloc_bytes, free_bytes;
+	__u64 faults, closes;
+	__u64 maps[P2P_MAP_NR];
+	__u64 fallbacks, fallback_bytes;
+	__u64 ios, read_bytes, write_bytes;
+	__s64 live_maps;	/* live userspace mappings holding memory */
+	__s64 held_bytes;	/* the memory they hold */
+};
+
 struct top_provider {
 	char bdf[P2P_NAME_LEN];
 	char name[P2P_NAME_LEN];		/* nvme name or "" */
 	__u64 size, avail;			/* sysfs p2pmem */
 	bool published;
-	struct p2p_provider_stats now, prev;	/* BPF totals */
+	struct top_totals now, prev;
 	bool have_prev;
 	__s64 old_maps, old_bytes;		/* mappings from before the start */
 	/* per second over the interval */
@@ -90,7 +102,7 @@ __s64 top_proc_live(const struct top_proc *p);
 void top_begin(struct top_model *m, double secs);
 /* Feed the BPF totals, devices already named by their PCI address. */
 void top_add_provider_stats(struct top_model *m, const char *bdf,
-			    const struct p2p_provider_stats *s);
+			    const struct p2p_mem_stats *s);
 void top_add_pid_stats(struct top_model *m, __u32 pid, const char *comm,
 		       const struct p2p_pid_stats *s);
 void top_add_pair_stats(struct top_model *m, const char *provider, const char *client,
