@@ -5,6 +5,6 @@
 # write-back.
 . "$(dirname "$0")/../lib.sh"
 lab_devices
-grep -q '^CONFIG_X86_PAT=y' <(zcat /proc/config.gz) || fail "the lab kernel has no X86_PAT"
+zcat /proc/config.gz | grep -q '^CONFIG_X86_PAT=y' || fail "the lab kernel has no X86_PAT"
 grep -qw pat /proc/cpuinfo || fail "the guest CPU has no PAT"
 "$bin/p2pcheck" cachemode --cdev "/dev/$A" --size 65536

@@ -1,10 +1,9 @@
 # lab: --cpu qemu64
 # The lab kernel has what distro kernels have and the lab's tests need:
-# madvise() and process_vm_readv() work, biosnoop (libbpf-tools) can create
-# its cgroup array map and trace real I/O, and TCP works over 127.0.0.1.
+# madvise() and process_vm_readv() work, TCP works over 127.0.0.1 (the guest
+# brings the loopback device up), cgroup2 mounts, and BPF can create a cgroup
+# array map (biosnoop's cgroup_map, which failed without CONFIG_CGROUPS).
 . "$(dirname "$0")/../lib.sh"
-lab_devices
-work=$(mktemp -d)
 
 python3 - <<'PY' || fail "syscalls of distro kernels"
 import ctypes, mmap, os, socket, sys
@@ -15,7 +14,7 @@ def check(ok, what):
     print("ok:", what)
 
 # madvise(MADV_DONTNEED) on private anonymous memory: it reads zeros after
-buf = mmap.mmap(-1, 65536)
+buf = mmap.mmap(-1, 65536, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
 buf[:8] = b"p2pscope"
 addr = ctypes.c_void_p(ctypes.addressof(ctypes.c_char.from_buffer(buf)))
 check(libc.madvise(addr, ctypes.c_size_t(65536), 4) == 0 and buf[:8] == bytes(8),
@@ -48,18 +47,3 @@ bpftool map create /sys/fs/bpf/p2pscope_cg type cgroup_array key 4 value 4 entri
 	fail "cannot create a BPF cgroup array map (biosnoop's cgroup_map)"
 rm -f /sys/fs/bpf/p2pscope_cg
 ok "a BPF cgroup array map can be created"
-
-# biosnoop sees 8 direct reads of the peer's disk
-disk=${B_DISK#/dev/}
-biosnoop -d "$disk" >"$work/bio.out" 2>"$work/bio.err" &
-snoop=$!
-for _ in $(seq 300); do grep -q 'TIME' "$work/bio.out" && break; sleep 0.1; done
-grep -q 'TIME' "$work/bio.out" || { cat "$work/bio.err"; fail "biosnoop did not start"; }
-dd if="$B_DISK" of=/dev/null bs=4096 count=8 iflag=direct status=none
-sleep 1
-kill -INT $snoop
-wait $snoop || true
-cat "$work/bio.out"
-n=$(awk -v d="$disk" '$0 ~ d && / R / { n++ } END { print n + 0 }' "$work/bio.out")
-[ "$n" -ge 8 ] || { cat "$work/bio.err"; fail "biosnoop shows $n reads of $disk, want 8 or more"; }
-ok "biosnoop traced $n reads of $disk"
