@@ -1,4 +1,5 @@
 # lab: --cpu EPYC
+# lab: --cpu EPYC --kernel debug
 # Through an allowed host bridge, the CMB mapping works with the root-bus NVMe.
 . "$(dirname "$0")/../lib.sh"
 lab_devices

@@ -1,4 +1,5 @@
 # lab: --cpu qemu64
+# lab: --cpu qemu64 --kernel debug
 # mmap of /dev/nvmeN (the CMB) as an O_DIRECT buffer: allocation waits for the
 # first fault, bytes are verified both ways with the peer under the switch and
 # with the CMB's own namespace, and the root-bus NVMe is refused.

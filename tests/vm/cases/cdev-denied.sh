@@ -1,4 +1,5 @@
 # lab: --cpu qemu64
+# lab: --cpu qemu64 --kernel debug
 # The char device's permissions apply: a non-root user cannot map the CMB.
 . "$(dirname "$0")/../lib.sh"
 lab_devices

@@ -1,4 +1,5 @@
 # lab: --cpu qemu64
+# lab: --cpu qemu64 --kernel debug
 # Unbinding the CMB device while a process holds a mapping returns within 5 s,
 # the process then gets SIGBUS, and a rebind gives back the full pool.
 . "$(dirname "$0")/../lib.sh"

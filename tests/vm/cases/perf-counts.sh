@@ -51,3 +51,22 @@ grep -q "p2pdma_map_type: provider=$A_BDF client=$C_BDF type=NOT_SUPPORTED cache
 grep -q "p2pdma_map_refused: provider=$A_BDF client=$C_BDF len=$size comm=p2pcheck" "$data.txt" ||
 	fail "perf script shows no refusal for $C"
 ok "perf record/script show the map type and the refusal"
+
+# Fault results print as names (TRACE_DEFINE_ENUM of VM_FAULT_*), not hex.
+perf record -q -a -o "$data" -e p2pdma:p2pdma_vma_fault -- \
+	"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size $size --expect ok >/dev/null
+perf script -i "$data" >"$data.txt" 2>/dev/null
+head -n 2 "$data.txt"
+expect_eq "faults reported as ret=NOPAGE" "$(grep -c 'p2pdma_vma_fault: .* ret=NOPAGE comm=p2pcheck' "$data.txt")" $pages
+expect_eq "allocating faults" "$(grep -c ' allocated=1 ' "$data.txt")" 1
+
+# A refused request whose buffer is two CMB mappings (two DMA segments):
+# len is the request's, not its first segment's. Each refusal is seen twice,
+# as above.
+perf record -q -a -o "$data" -e p2pdma:p2pdma_map_refused -- \
+	"$bin/p2pcheck" iovcopy --cdev "/dev/$A" --disk "$C_DISK" --size $size --expect refused
+perf script -i "$data" >"$data.txt" 2>/dev/null
+cat "$data.txt"
+expect_eq "refusals of the two-segment requests with len=$size" \
+	"$(grep -c "p2pdma_map_refused: provider=$A_BDF client=$C_BDF len=$size comm=p2pcheck" "$data.txt")" 4
+expect_eq "refusals in all" "$(grep -c 'p2pdma_map_refused:' "$data.txt")" 4

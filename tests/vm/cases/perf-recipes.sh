@@ -7,7 +7,7 @@ count() { awk -F, -v e="p2pdma:$1" '$3 == e { print $1 }' "$work/stat"; }
 
 # 1. count what a workload does
 perf stat -a -x, -o "$work/stat" -e 'p2pdma:*' -- \
-	sh -c "'$bin/p2pio' -j -q 1 -n 64 '$B_DISK' '$C_DISK' >'$work/io.json'; sleep 1"
+	sh -c "'$bin/p2pio' -j -q 1 -n 64 '$B_DISK' '$C_DISK' >'$work/io.json'"
 cat "$work/stat" "$work/io.json"
 io() { jq -M ".$1" "$work/io.json"; }
 p2p=$(io p2p_ios); refused=$(io refused)
