@@ -9,41 +9,8 @@
 #include "json.h"
 #include "names.h"
 #include "sysfs.h"
+#include "fakesys.h"
 #include "unit.h"
-
-static char root[] = "/tmp/p2pscope-unit.XXXXXX";
-
-static void mk(const char *rel)
-{
-	char path[512], *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = 0;
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	mkdir(path, 0755);
-}
-
-static void put(const char *rel, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
-
-static void link_to(const char *target, const char *rel)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	CHECK(symlink(target, path) == 0);
-}
 
 /*
  * A fake /sys: provider 0000:03:00.0 = nvme1 with a CMB, nvme2 without, and
@@ -51,7 +18,7 @@ static void link_to(const char *target, const char *rel)
  */
 static void fake_sysfs(void)
 {
-	CHECK(mkdtemp(root) != NULL);
+	fake_begin();
 	mk("bus/pci/devices/0000:03:00.0/nvme/nvme1");
 	mk("bus/pci/devices/0000:03:00.0/p2pmem");
 	put("bus/pci/devices/0000:03:00.0/p2pmem/available", "16711680\n");
@@ -64,7 +31,6 @@ static void fake_sysfs(void)
 	put("class/block/nvme2n1/dev", "259:1\n");
 	mk("dev/block");
 	link_to("../../devices/pci0000:00/0000:04:00.0/nvme/nvme2/nvme2n1", "dev/block/259:1");
-	setenv("P2PSCOPE_SYSFS", root, 1);
 }
 
 static void test_sysfs(void)
@@ -250,8 +216,6 @@ static void test_text_safe(void)
 
 int main(void)
 {
-	char cmd[600];
-
 	fake_sysfs();
 	test_sysfs();
 	test_bdf();
@@ -259,8 +223,6 @@ int main(void)
 	test_values();
 	test_json();
 	test_text_safe();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", root);
+	fake_end();
 	return unit_done("lib");
 }

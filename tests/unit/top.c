@@ -6,31 +6,10 @@
 #include <unistd.h>
 #include "model.h"
 #include "table.h"
+#include "fakesys.h"
 #include "unit.h"
 
-static char root[] = "/tmp/p2pscope-top.XXXXXX";
 static struct top_model m;
-
-static void put(const char *rel, const void *data, size_t len)
-{
-	char path[512], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = 0;
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	f = fopen(path, "w");
-	fwrite(data, 1, len, f);
-	fclose(f);
-}
-
-static void puts_file(const char *rel, const char *text)
-{
-	put(rel, text, strlen(text));
-}
 
 /* a PCI function at devices/PATH, linked from bus/pci/devices/BDF */
 static void pci(const char *path, const char *vendor, const char *device)
@@ -39,18 +18,12 @@ static void pci(const char *path, const char *vendor, const char *device)
 	const char *bdf = strrchr(path, '/') + 1;
 
 	snprintf(rel, sizeof(rel), "devices/%s/vendor", path);
-	puts_file(rel, vendor);
+	put(rel, vendor);
 	snprintf(rel, sizeof(rel), "devices/%s/device", path);
-	puts_file(rel, device);
-	snprintf(rel, sizeof(rel), "%s/bus", root);
-	mkdir(rel, 0755);
-	snprintf(rel, sizeof(rel), "%s/bus/pci", root);
-	mkdir(rel, 0755);
-	snprintf(rel, sizeof(rel), "%s/bus/pci/devices", root);
-	mkdir(rel, 0755);
+	put(rel, device);
 	snprintf(target, sizeof(target), "../../../devices/%s", path);
-	snprintf(rel, sizeof(rel), "%s/bus/pci/devices/%s", root, bdf);
-	CHECK(symlink(target, rel) == 0);
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
+	link_to(target, rel);
 }
 
 
@@ -61,8 +34,7 @@ static void pci(const char *path, const char *vendor, const char *device)
  */
 static void topology(const char *host_device)
 {
-	CHECK(mkdtemp(root) != NULL);
-	setenv("P2PSCOPE_SYSFS", root, 1);
+	fake_begin();
 	pci("pci0000:00/0000:00:00.0", "0x8086\n", host_device);
 	pci("pci0000:00/0000:00:1c.0", "0x8086\n", "0x29c9\n");
 	pci("pci0000:00/0000:00:1c.0/0000:01:00.0", "0x104c\n", "0x8232\n");
@@ -71,22 +43,14 @@ static void topology(const char *host_device)
 	pci("pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0", "0x1b36\n", "0x0010\n");
 	pci("pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:01.0/0000:04:00.0", "0x1b36\n", "0x0010\n");
 	pci("pci0000:00/0000:00:04.0", "0x1b36\n", "0x0010\n");
-	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/size", "16777216\n");
-	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/available", "15728640\n");
-	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/published", "1\n");
-	puts_file("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/nvme/nvme1/dev", "");
-	puts_file("cpuinfo-intel", "vendor_id\t: GenuineIntel\ncpu family\t: 6\n\n");
-	puts_file("cpuinfo-zen", "vendor_id\t: AuthenticAMD\ncpu family\t: 23\n\n");
+	put("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/size", "16777216\n");
+	put("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/available", "15728640\n");
+	put("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/published", "1\n");
+	put("devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/nvme/nvme1/dev", "");
+	put("cpuinfo-intel", "vendor_id\t: GenuineIntel\ncpu family\t: 6\n\n");
+	put("cpuinfo-zen", "vendor_id\t: AuthenticAMD\ncpu family\t: 23\n\n");
 }
 
-static void cleanup(void)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", root);
-}
 
 /* the model asks for a refused pair's reason, and only for a refused pair */
 static const char *fake_reason(const char *provider, const char *client, char *buf, size_t len)
@@ -200,10 +164,10 @@ static void test_old_maps(void)
 						.len = 1 << 20 } };
 	char proc[600];
 
-	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(proc, sizeof(proc), "%s/proc", fake_root);
 	setenv("P2PSCOPE_PROC", proc, 1);
-	puts_file("proc/4242/smaps", smaps);
-	puts_file("proc/4242/comm", "holder\n");
+	put("proc/4242/smaps", smaps);
+	put("proc/4242/comm", "holder\n");
 
 	memset(&m, 0, sizeof(m));
 	for (int round = 0; round < 3; round++) {
@@ -217,7 +181,7 @@ static void test_old_maps(void)
 		CHECK_STR(m.proc[0].comm, "holder");
 	}
 	/* the process exits */
-	puts_file("proc/4242/smaps", "");
+	put("proc/4242/smaps", "");
 	top_begin(&m, 1.0);
 	top_scan_old_maps(&m, NULL, 0);
 	top_end(&m);
@@ -295,6 +259,6 @@ int main(void)
 	test_old_maps();
 	test_fit();
 	test_sort();
-	cleanup();
+	fake_end();
 	return unit_done("top");
 }

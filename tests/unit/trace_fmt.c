@@ -7,46 +7,13 @@
 #include <unistd.h>
 #include "fmt.h"
 #include "sysfs.h"
+#include "fakesys.h"
 #include "unit.h"
-
-static char root[] = "/tmp/p2pscope-unit.XXXXXX";
-
-static void mk(const char *rel)
-{
-	char path[512], *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = 0;
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	mkdir(path, 0755);
-}
-
-static void put(const char *rel, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
-
-static void link_to(const char *target, const char *rel)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	CHECK(symlink(target, path) == 0);
-}
 
 /* A fake /sys: provider 0000:03:00.0 = nvme1 with a CMB, nvme2 without. */
 static void fake_sysfs(void)
 {
-	CHECK(mkdtemp(root) != NULL);
+	fake_begin();
 	mk("bus/pci/devices/0000:03:00.0/nvme/nvme1");
 	mk("bus/pci/devices/0000:03:00.0/p2pmem");
 	mk("bus/pci/devices/0000:04:00.0/nvme/nvme2");
@@ -56,7 +23,6 @@ static void fake_sysfs(void)
 	put("class/block/nvme2n1/dev", "259:1\n");
 	mk("dev/block");
 	link_to("../../devices/pci0000:00/0000:04:00.0/nvme/nvme2/nvme2n1", "dev/block/259:1");
-	setenv("P2PSCOPE_SYSFS", root, 1);
 }
 
 /* the BPF side's device addresses, named as bpf_dev_name() would */
@@ -186,15 +152,11 @@ static void test_summary(void)
 
 int main(void)
 {
-	char cmd[600];
-
 	setenv("TZ", "UTC", 1);
 	fake_sysfs();
 	test_format();
 	test_hostile_comm();
 	test_summary();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", root);
+	fake_end();
 	return unit_done("trace_fmt");
 }

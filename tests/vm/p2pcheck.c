@@ -22,6 +22,9 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <linux/aio_abi.h>
+#include <linux/fs.h>
+#include <linux/nvme_ioctl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -264,6 +267,63 @@ static int cmd_copy(const struct opts *o)
 }
 
 /* einval: MAP_PRIVATE and a non-zero offset are refused with EINVAL. */
+/*
+ * afterrefusal: a read into P2P memory that the kernel refuses, then, in the
+ * same process, a read the drive itself fails: an NVMe passthrough read of
+ * host memory starting one block past the namespace's end (LBA Out of
+ * Range). The block layer's own bounds check would stop an O_DIRECT read
+ * before it became a request; passthrough reaches the drive and completes
+ * with an error, like any failing non-P2P request. Only the first is P2P.
+ */
+static int cmd_afterrefusal(const struct opts *o)
+{
+	struct nvme_passthru_cmd cmd = { .opcode = 0x02 };	/* Read */
+	unsigned long long bytes, slba;
+	int fd, bfd, lbs, nsid, status;
+	void *p2p, *host;
+
+	bfd = open_p2p(o);
+	p2p = map_p2p(bfd, o->size);
+	memset(p2p, 0x5a, o->size);	/* the cdev allocates at the first fault */
+	fd = open(o->disk, O_RDWR | O_DIRECT);
+	if (fd < 0)
+		die("open %s: %s", o->disk, strerror(errno));
+	errno = 0;
+	if (pread(fd, p2p, o->size, 0) >= 0)
+		die("read %s into P2P memory succeeded: pick a pair the kernel refuses", o->disk);
+	if (!refused(errno))
+		die("read %s into P2P memory: %s, want a refusal", o->disk, strerror(errno));
+	printf("read %zu bytes into P2P memory refused: %s\n", o->size, strerror(errno));
+
+	nsid = ioctl(fd, NVME_IOCTL_ID);
+	if (nsid <= 0)
+		die("NVME_IOCTL_ID %s: %s", o->disk, strerror(errno));
+	if (ioctl(fd, BLKGETSIZE64, &bytes) || ioctl(fd, BLKSSZGET, &lbs) || lbs <= 0)
+		die("size of %s: %s", o->disk, strerror(errno));
+	if (posix_memalign(&host, 4096, 4096))
+		die("out of memory");
+	slba = bytes / lbs;
+	cmd.nsid = nsid;
+	cmd.addr = (uintptr_t)host;
+	cmd.data_len = 4096;
+	cmd.cdw10 = (uint32_t)slba;
+	cmd.cdw11 = (uint32_t)(slba >> 32);
+	cmd.cdw12 = 4096 / lbs - 1;	/* number of blocks, 0-based */
+	status = ioctl(fd, NVME_IOCTL_IO_CMD, &cmd);
+	if (status < 0)
+		die("passthrough read at LBA %llu: %s", slba, strerror(errno));
+	if ((status & 0x7ff) != 0x80)	/* generic status: LBA Out of Range */
+		die("passthrough read at LBA %llu: NVMe status %#x, want LBA Out of Range (0x80)",
+		    slba, status);
+	printf("passthrough read of host memory at LBA %llu failed: NVMe status %#x (LBA Out of Range)\n",
+	       slba, status);
+	free(host);
+	close(fd);
+	munmap(p2p, o->size);
+	close(bfd);
+	return 0;
+}
+
 static int cmd_einval(const struct opts *o)
 {
 	int fd = open_p2p(o);
@@ -1490,6 +1550,8 @@ static void usage(int code)
 		"usage: %s COMMAND (--sysfs BDF | --cdev /dev/nvmeN) [options]\n"
 		"  copy   --disk /dev/nvmeXnY [--size B] [--offset B] [--expect ok|refused]\n"
 		"         O_DIRECT both ways between P2P memory and the disk, bytes verified\n"
+		"  afterrefusal --disk /dev/nvmeXnY [--size B]  a refused read into P2P\n"
+		"         memory, then a passthrough read past the disk's end (non-P2P) fails\n"
 		"  einval  MAP_PRIVATE and a non-zero offset fail with EINVAL\n"
 		"  sigbus  (--cdev) a mapping bigger than the free memory gets SIGBUS\n"
 		"  zero   [--size B]  (--cdev) memory another process wrote reads as zeros\n"
@@ -1559,6 +1621,7 @@ int main(int argc, char **argv)
 		int cdev_only;
 	} cmds[] = {
 		{ "copy", cmd_copy, 0 }, { "einval", cmd_einval, 0 },
+		{ "afterrefusal", cmd_afterrefusal, 0 },
 		{ "sigbus", cmd_sigbus, 1 }, { "zero", cmd_zero, 1 },
 		{ "race", cmd_race, 1 }, { "hold", cmd_hold, 1 },
 		{ "denied", cmd_denied, 1 }, { "occupy", cmd_occupy, 0 },
@@ -1609,7 +1672,7 @@ int main(int argc, char **argv)
 		if (cmds[i].cdev_only && !o.cdev)
 			usage(2);
 		if ((!strcmp(cmd, "copy") || !strcmp(cmd, "stream") ||
-		     !strcmp(cmd, "iovcopy")) && !o.disk)
+		     !strcmp(cmd, "iovcopy") || !strcmp(cmd, "afterrefusal")) && !o.disk)
 			usage(2);
 		if (cmds[i].fn(&o))
 			return 1;

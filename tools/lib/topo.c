@@ -23,7 +23,7 @@
 #include <zlib.h>
 #include <linux/btf.h>
 #include <pci/pci.h>
-#include "sysfs.h"	/* sysfs_root(), is_bdf() */
+#include "sysfs.h"	/* sysfs_root(), is_bdf(), resolve_pci() */
 #include "topo.h"
 
 #define MAX_DEPTH 32
@@ -926,36 +926,14 @@ bool topo_dma_capable(const struct topo_dev *d)
 
 bool topo_resolve(const char *name, char *bdf, size_t len)
 {
-	char path[PATH_MAX], link[PATH_MAX], full[TOPO_BDF_LEN + 8];
-	const char *base;
-	ssize_t n;
+	char full[TOPO_BDF_LEN + 8];
 
-	if (!strncmp(name, "/dev/", 5))
-		name += 5;
-	if (!*name || strlen(name) >= TOPO_BDF_LEN || strchr(name, '/'))
+	if (resolve_pci(name, bdf, len))
+		return true;
+	if (!strncmp(name, "/dev/", 5) || strlen(name) >= TOPO_BDF_LEN)
 		return false;
 	str(full, sizeof(full), "0000:%s", name);	/* lspci -s style, domain 0 */
-	for (int i = 0; i < 2; i++) {
-		const char *cand = i ? full : name;
-
-		if (!is_bdf(cand))
-			continue;
-		str(path, sizeof(path), "%s/bus/pci/devices/%s", sysfs_root(), cand);
-		if (access(path, F_OK))
-			return false;
-		str(bdf, len, "%s", cand);
-		return true;
-	}
-	str(path, sizeof(path), "%s/class/nvme/%s/device", sysfs_root(), name);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return false;
-	link[n] = 0;
-	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-	if (!is_bdf(base))
-		return false;
-	str(bdf, len, "%s", base);
-	return true;
+	return resolve_pci(full, bdf, len) != NULL;
 }
 
 /* ---- the kernel ---- */
