@@ -93,8 +93,10 @@ int BPF_PROG(fexit_vma_fault, struct vm_fault *vmf, vm_fault_t ret)
 	struct p2p_live_map lm = {};
 	long err;
 
-	if (!top_mode || !pmap || !BPF_CORE_READ(pmap, kaddr) ||
-	    bpf_map_lookup_elem(&live_maps, &key))
+	/* a first fault that cleared the memory is retried: the retry counts */
+	if (!top_mode || (ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY)))
+		return 0;
+	if (!pmap || !BPF_CORE_READ(pmap, kaddr) || bpf_map_lookup_elem(&live_maps, &key))
 		return 0;
 	lm.provider = pci_dev_addr(BPF_CORE_READ(pmap, pdev));
 	if (!dev_seen(lm.provider, true))
