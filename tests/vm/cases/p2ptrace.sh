@@ -73,7 +73,8 @@ expect_eq "-d $B_DISK: only its I/O" \
 expect_eq "-P $A -e io,fallback" \
 	"$(awk '$2 ~ /^[0-9]+$/ {print $4}' "$work/prov.out" | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')" \
 	"fallback=2 io=4 "
-# the frees come from a kworker after a grace period, so -p sees none
+# the last close frees the pages in the process itself (no deferred work
+# since the review's fix), so -p sees its frees too
 expect_eq "-p $wpid" \
 	"$(awk '$2 ~ /^[0-9]+$/ {print $4}' "$work/pid.out" | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')" \
-	"alloc=1 close=1 fault=$pages io=2 map=2 "
+	"alloc=1 close=1 fault=$pages free=$pages io=2 map=2 "
