@@ -52,9 +52,15 @@ static void topology(const char *host_device)
 }
 
 
-/* the model asks for a refused pair's reason, and only for a refused pair */
+/*
+ * the model asks for a refused pair's reason, only for a refused pair, and
+ * once while it stays refused (a reason reads the PCI topology)
+ */
+static int reasons_asked;
+
 static const char *fake_reason(const char *provider, const char *client, char *buf, size_t len)
 {
+	reasons_asked++;
 	snprintf(buf, len, "why %s to %s", provider, client);
 	return buf;
 }
@@ -131,6 +137,15 @@ static void test_pairs(void)
 	top_end(&m);
 	CHECK(m.pair[0].map_type == P2P_MAP_NOT_SUPPORTED);
 	CHECK_STR(m.pair[0].reason, "why 0000:03:00.0 to 0000:04:00.0");
+	CHECK(reasons_asked == 1);
+	/* still refused in the next report: the reason is kept, not asked again */
+	st.maps[P2P_MAP_NOT_SUPPORTED] = 4;
+	top_begin(&m, 1.0);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
+	top_end(&m);
+	CHECK(m.pair[0].map_type == P2P_MAP_NOT_SUPPORTED);
+	CHECK_STR(m.pair[0].reason, "why 0000:03:00.0 to 0000:04:00.0");
+	CHECK(reasons_asked == 1);
 	/* nothing new: the most frequent since the start */
 	top_begin(&m, 1.0);
 	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);

@@ -388,7 +388,7 @@ static int pair_type(const struct top_pair *p)
 void top_end(struct top_model *m)
 {
 	double t = m->interval;
-	int n = 0;
+	int n = 0, type;
 
 	for (int i = 0; i < m->nprov; i++) {
 		if (!m->prov[i].seen)
@@ -420,10 +420,13 @@ void top_end(struct top_model *m)
 
 		if (!p->seen)
 			continue;
-		p->map_type = pair_type(p);
-		p->reason[0] = 0;
-		if (p->map_type == P2P_MAP_NOT_SUPPORTED && m->reason)
+		type = pair_type(p);
+		/* a reason reads the PCI topology: once per refused pair, not per report */
+		if (type != P2P_MAP_NOT_SUPPORTED)
+			p->reason[0] = 0;
+		else if ((!p->reason[0] || p->map_type != type) && m->reason)
 			m->reason(p->provider, p->client, p->reason, sizeof(p->reason));
+		p->map_type = type;
 		p->prev = p->now;
 		p->have_prev = true;
 		m->pair[n++] = *p;
