@@ -113,7 +113,9 @@ alert() {
 		jq -r ".data.alerts[] | select(.labels.alertname == \"$1\" and $2) | .state"
 }
 fb_alert() { alert P2PDMAFallbacks ".labels.provider == \"$A_BDF\""; }
-wait_for 60 "the P2PDMAFallbacks alert firing (state '$(fb_alert)')" test "$(fb_alert)" = firing
+# the state is asked at every try of wait_for, not once when it is called
+fb_firing() { [ "$(fb_alert)" = firing ]; }
+wait_for 60 "the P2PDMAFallbacks alert firing" fb_firing
 ok "docs/fleet.rules.yml: P2PDMAFallbacks fires for $A_BDF"
 promtool check rules "$top/docs/fleet.rules.yml" >/dev/null || fail "promtool check rules rejects docs/fleet.rules.yml"
 ok "promtool check rules accepts docs/fleet.rules.yml"
@@ -130,7 +132,8 @@ ok "p2ptop stopped on SIGTERM and removed its textfile"
 # with the file gone, Prometheus sees p2ptop's series end: the rule for a
 # machine without P2PDMA metrics starts its 10 minutes
 missing() { alert P2PDMAMetricsMissing ".labels.instance == \"127.0.0.1:$ne_port\""; }
-wait_for 60 "P2PDMAMetricsMissing pending (state '$(missing)')" test "$(missing)" = pending
+missing_pending() { [ "$(missing)" = pending ]; }
+wait_for 60 "P2PDMAMetricsMissing pending" missing_pending
 ok "docs/fleet.rules.yml: P2PDMAMetricsMissing is pending once p2ptop has stopped"
 stop_all
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
