@@ -67,3 +67,27 @@ expected_map_hook() {
 	else echo fexit/pci_p2pdma_map_segment
 	fi
 }
+
+# unbind_provider SECONDS [NOTE]: unbind the CMB's device (A) from nvme; the
+# write must return within SECONDS, whatever still uses its memory
+unbind_provider() {
+	local start flag
+	flag=$(mktemp -u)
+	start=$(date +%s%N)
+	(echo "$A_BDF" >/sys/bus/pci/drivers/nvme/unbind && touch "$flag") &
+	for _ in $(seq $(($1 * 10))); do [ -e "$flag" ] && break; sleep 0.1; done
+	[ -e "$flag" ] || fail "unbind of $A_BDF did not return within $1 s"
+	ok "unbind returned in $((($(date +%s%N) - start) / 1000000)) ms${2:+ $2}"
+}
+
+# rebind_provider AVAIL0 SECONDS: bind A again within SECONDS; the whole pool
+# (AVAIL0 bytes) comes back and a P2P copy to the peer works
+rebind_provider() {
+	echo "$A_BDF" >/sys/bus/pci/drivers/nvme/bind
+	for _ in $(seq $(($2 * 10))); do [ -e "$P2PMEM/available" ] && break; sleep 0.1; done
+	# the driver takes its queues from the CMB again during probe
+	for _ in $(seq 100); do [ "$(cat "$P2PMEM/available" 2>/dev/null)" = "$1" ] && break; sleep 0.1; done
+	expect_eq "available after rebind" "$(cat "$P2PMEM/available")" "$1"
+	lab_devices
+	"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 1048576 --expect ok
+}

@@ -13,21 +13,11 @@ for _ in $(seq 100); do grep -q ready "$out" && break; sleep 0.1; done
 grep -q ready "$out" || { cat "$out"; fail "the holder never got its mapping"; }
 expect_eq "available while held" "$(cat "$P2PMEM/available")" $((avail0 - size))
 
-start=$(date +%s%N)
-(echo "$A_BDF" >/sys/bus/pci/drivers/nvme/unbind && touch "$out.unbound") &
-for _ in $(seq 50); do [ -e "$out.unbound" ] && break; sleep 0.1; done
-[ -e "$out.unbound" ] || fail "unbind of $A_BDF did not return within 5 s"
-ok "unbind returned in $((($(date +%s%N) - start) / 1000000)) ms"
+unbind_provider 5
 [ ! -e "$P2PMEM" ] || fail "$P2PMEM still exists after unbind"
 
 kill -USR1 $holder
 wait $holder || { cat "$out"; fail "the holder did not see SIGBUS"; }
 cat "$out"
 
-echo "$A_BDF" >/sys/bus/pci/drivers/nvme/bind
-for _ in $(seq 100); do [ -e "$P2PMEM/available" ] && break; sleep 0.1; done
-# the driver takes its queues from the CMB again during probe
-for _ in $(seq 50); do [ "$(cat "$P2PMEM/available" 2>/dev/null)" = "$avail0" ] && break; sleep 0.1; done
-expect_eq "available after rebind" "$(cat "$P2PMEM/available")" "$avail0"
-lab_devices
-"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 1048576 --expect ok
+rebind_provider "$avail0" 10

@@ -24,11 +24,7 @@ done
 ok "streaming at depth 32 with two storms under way"
 sleep 5
 
-start=$(date +%s%N)
-(echo "$A_BDF" >/sys/bus/pci/drivers/nvme/unbind && touch "$work/unbound") &
-for _ in $(seq 300); do [ -e "$work/unbound" ] && break; sleep 0.1; done
-[ -e "$work/unbound" ] || fail "unbind of $A_BDF did not return within 30 s"
-ok "unbind returned in $((($(date +%s%N) - start) / 1000000)) ms"
+unbind_provider 30
 
 wait $streamer || { cat "$work/stream"; fail "the streamer did not end cleanly"; }
 for i in 0 1; do
@@ -36,9 +32,4 @@ for i in 0 1; do
 done
 cat "$work/stream" "$work/storm1" "$work/storm2"
 
-echo "$A_BDF" >/sys/bus/pci/drivers/nvme/bind
-for _ in $(seq 300); do [ -e "$P2PMEM/available" ] && break; sleep 0.1; done
-for _ in $(seq 100); do [ "$(cat "$P2PMEM/available" 2>/dev/null)" = "$avail0" ] && break; sleep 0.1; done
-expect_eq "available after rebind" "$(cat "$P2PMEM/available")" "$avail0"
-lab_devices
-"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 1048576 --expect ok
+rebind_provider "$avail0" 30

@@ -15,18 +15,9 @@ for _ in $(seq 300); do grep -q streaming "$out" && break; sleep 0.1; done
 grep -q streaming "$out" || { cat "$out"; fail "the streamer never got going"; }
 sleep 1
 
-start=$(date +%s%N)
-(echo "$A_BDF" >/sys/bus/pci/drivers/nvme/unbind && touch "$out.unbound") &
-for _ in $(seq 50); do [ -e "$out.unbound" ] && break; sleep 0.1; done
-[ -e "$out.unbound" ] || fail "unbind of $A_BDF did not return within 5 s"
-ok "unbind returned in $((($(date +%s%N) - start) / 1000000)) ms with O_DIRECT in flight"
+unbind_provider 5 "with O_DIRECT in flight"
 
 wait $streamer || { cat "$out"; fail "the streamer did not end with an error or SIGBUS"; }
 cat "$out"
 
-echo "$A_BDF" >/sys/bus/pci/drivers/nvme/bind
-for _ in $(seq 100); do [ -e "$P2PMEM/available" ] && break; sleep 0.1; done
-for _ in $(seq 50); do [ "$(cat "$P2PMEM/available" 2>/dev/null)" = "$avail0" ] && break; sleep 0.1; done
-expect_eq "available after rebind" "$(cat "$P2PMEM/available")" "$avail0"
-lab_devices
-"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 1048576 --expect ok
+rebind_provider "$avail0" 10
