@@ -68,6 +68,67 @@ static void test_sysfs(void)
 	CHECK(sysfs_str(buf, sizeof(buf), "class/block/nvme2n1/dev") && !strcmp(buf, "259:1"));
 }
 
+static void fake_rename(const char *from, const char *to)
+{
+	char a[512], b[512];
+
+	fake_path(a, sizeof(a), from, 0);
+	fake_path(b, sizeof(b), to, 0);
+	CHECK(rename(a, b) == 0);
+}
+
+/* Numbers come afresh from the open files; a new group (a rebind) is opened anew. */
+static void test_p2pmem_files(void)
+{
+	const char *dir = "bus/pci/devices/0000:03:00.0/p2pmem";
+	char list[4][P2P_NAME_LEN], rel[128];
+	unsigned long long ids[4], v[P2PMEM_NR], first;
+	struct p2pmem_files f = { 0 }, none = { 0 };
+
+	snprintf(rel, sizeof(rel), "%s/size", dir);
+	put(rel, "16777216\n");
+	snprintf(rel, sizeof(rel), "%s/published", dir);
+	put(rel, "1\n");
+	CHECK(provider_scan(list, ids, 4) == 2);
+	CHECK_STR(list[0], "0000:03:00.0");
+	CHECK(ids[0] && ids[1] && ids[0] != ids[1]);
+	first = ids[0];
+	CHECK(p2pmem_read(&f, list[0], ids[0], v));
+	CHECK(v[P2PMEM_SIZE] == 16777216 && v[P2PMEM_AVAILABLE] == 16711680 &&
+	      v[P2PMEM_PUBLISHED] == 1);
+	snprintf(rel, sizeof(rel), "%s/available", dir);
+	put(rel, "0\n");
+	CHECK(p2pmem_read(&f, list[0], ids[0], v) && v[P2PMEM_AVAILABLE] == 0);
+
+	/* unbind and bind: the old group is gone and a new one has other files */
+	fake_rename(dir, "p2pmem-old");
+	mk(dir);
+	snprintf(rel, sizeof(rel), "%s/size", dir);
+	put(rel, "8388608\n");
+	CHECK(provider_scan(list, ids, 4) == 2 && ids[0] != first);
+	CHECK(p2pmem_read(&f, list[0], ids[0], v));
+	CHECK(v[P2PMEM_SIZE] == 8388608 && v[P2PMEM_AVAILABLE] == 0 && v[P2PMEM_PUBLISHED] == 0);
+	p2pmem_close(&f);
+	CHECK(f.id == 0);
+
+	/* a group without the files reads as nothing */
+	CHECK(!p2pmem_read(&none, list[1], ids[1], v));
+	CHECK(v[P2PMEM_SIZE] == 0 && v[P2PMEM_AVAILABLE] == 0 && v[P2PMEM_PUBLISHED] == 0);
+	p2pmem_close(&none);
+}
+
+/* A cached controller name is confirmed after a second, so a new name is seen. */
+static void test_nvme_rename(void)
+{
+	char buf[64];
+
+	CHECK_STR(pci_nvme_name("0000:04:00.0", buf, sizeof(buf)), "nvme2");
+	fake_rename("bus/pci/devices/0000:04:00.0/nvme/nvme2", "bus/pci/devices/0000:04:00.0/nvme/nvme7");
+	sleep(2);
+	CHECK_STR(pci_nvme_name("0000:04:00.0", buf, sizeof(buf)), "nvme7");
+	CHECK_STR(pci_nvme_name("0000:03:00.0", buf, sizeof(buf)), "nvme1");
+}
+
 static void test_bdf(void)
 {
 	CHECK(is_bdf("0000:03:00.0"));
@@ -218,6 +279,8 @@ int main(void)
 {
 	fake_sysfs();
 	test_sysfs();
+	test_p2pmem_files();
+	test_nvme_rename();
 	test_bdf();
 	test_parsing();
 	test_values();

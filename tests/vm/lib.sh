@@ -81,7 +81,8 @@ unbind_provider() {
 }
 
 # rebind_provider AVAIL0 SECONDS: bind A again within SECONDS; the whole pool
-# (AVAIL0 bytes) comes back and a P2P copy to the peer works
+# (AVAIL0 bytes) comes back and a P2P copy to the peer works (from the
+# nvme char device with our series, else from p2pmem/allocate)
 rebind_provider() {
 	echo "$A_BDF" >/sys/bus/pci/drivers/nvme/bind
 	for _ in $(seq $(($2 * 10))); do [ -e "$P2PMEM/available" ] && break; sleep 0.1; done
@@ -89,5 +90,9 @@ rebind_provider() {
 	for _ in $(seq 100); do [ "$(cat "$P2PMEM/available" 2>/dev/null)" = "$1" ] && break; sleep 0.1; done
 	expect_eq "available after rebind" "$(cat "$P2PMEM/available")" "$1"
 	lab_devices
-	"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 1048576 --expect ok
+	if has_our_series; then
+		"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 1048576 --expect ok
+	else
+		"$bin/p2pcheck" copy --sysfs "$A_BDF" --disk "$B_DISK" --size 1048576 --expect ok
+	fi
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,23 +22,25 @@ const char *sysfs_root(void)
 	return root && *root ? root : "/sys";
 }
 
-/* The first line of a file under the root. */
+/* The first line of a file under the root (read(2): no stdio, no fstat). */
 static bool sysfs_vline(char *buf, size_t len, const char *fmt, va_list ap)
 {
 	char rel[PATH_MAX], path[PATH_MAX + 64];
-	FILE *f;
-	bool ok;
+	ssize_t n;
+	int fd;
 
 	vsnprintf(rel, sizeof(rel), fmt, ap);
 	snprintf(path, sizeof(path), "%s/%s", sysfs_root(), rel);
-	f = fopen(path, "r");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	ok = fgets(buf, len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = 0;
-	return ok;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return n > 0;
 }
 
 bool sysfs_u64(unsigned long long *v, const char *fmt, ...)
@@ -126,25 +129,103 @@ bool pci_is_provider(const char *bdf)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-int provider_list(char (*bdfs)[P2P_NAME_LEN], int max)
+struct provider_ent {
+	char bdf[P2P_NAME_LEN];
+	unsigned long long id;
+};
+
+static int provider_cmp(const void *a, const void *b)
 {
+	return strcmp(((const struct provider_ent *)a)->bdf, ((const struct provider_ent *)b)->bdf);
+}
+
+/*
+ * A top-like tool scans every interval: names come from one open directory
+ * and each p2pmem is looked up relative to it, as path walks are most of
+ * the cost of an interval.
+ */
+int provider_scan(char (*bdfs)[P2P_NAME_LEN], unsigned long long *ids, int max)
+{
+	static struct provider_ent found[1024];
 	char path[PATH_MAX];
-	struct dirent **list;
-	int n, count = 0;
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
 
 	snprintf(path, sizeof(path), "%s/bus/pci/devices", sysfs_root());
-	n = scandir(path, &list, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		const char *d = list[i]->d_name;
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (n < (int)(sizeof(found) / sizeof(found[0])) && (de = readdir(dir))) {
+		char rel[sizeof(de->d_name) + 8];
+		struct stat st;
 
 		/* is_bdf() keeps names shorter than P2P_NAME_LEN */
-		if (count < max && is_bdf(d) && pci_is_provider(d))
-			memcpy(bdfs[count++], d, strlen(d) + 1);
-		free(list[i]);
+		if (!is_bdf(de->d_name))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/p2pmem", de->d_name);
+		if (fstatat(dirfd(dir), rel, &st, 0) || !S_ISDIR(st.st_mode))
+			continue;
+		memcpy(found[n].bdf, de->d_name, strlen(de->d_name) + 1);
+		found[n++].id = st.st_ino;
 	}
-	if (n >= 0)
-		free(list);
-	return count;
+	closedir(dir);
+	qsort(found, n, sizeof(found[0]), provider_cmp);
+	if (n > max)
+		n = max;
+	for (int i = 0; i < n; i++) {
+		memcpy(bdfs[i], found[i].bdf, P2P_NAME_LEN);
+		if (ids)
+			ids[i] = found[i].id;
+	}
+	return n;
+}
+
+int provider_list(char (*bdfs)[P2P_NAME_LEN], int max)
+{
+	return provider_scan(bdfs, NULL, max);
+}
+
+void p2pmem_close(struct p2pmem_files *f)
+{
+	if (f->id)
+		for (int i = 0; i < P2PMEM_NR; i++)
+			if (f->fd[i] >= 0)
+				close(f->fd[i]);
+	f->id = 0;
+}
+
+bool p2pmem_read(struct p2pmem_files *f, const char *bdf, unsigned long long id,
+		 unsigned long long v[P2PMEM_NR])
+{
+	static const char *const file[P2PMEM_NR] = { "size", "available", "published" };
+	bool any = false;
+
+	if (f->id != id) {
+		/* another group (rebound) or none yet: open this one's files */
+		p2pmem_close(f);
+		for (int i = 0; i < P2PMEM_NR; i++) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/p2pmem/%s",
+				 sysfs_root(), bdf, file[i]);
+			f->fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+		}
+		f->id = id;
+	}
+	for (int i = 0; i < P2PMEM_NR; i++) {
+		char buf[32], *end;
+		/* sysfs shows the attribute afresh at offset 0 */
+		ssize_t n = f->fd[i] >= 0 ? pread(f->fd[i], buf, sizeof(buf) - 1, 0) : -1;
+
+		v[i] = 0;
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		v[i] = strtoull(buf, &end, 0);
+		any |= end != buf;
+	}
+	return any;
 }
 
 /*
@@ -160,20 +241,29 @@ struct name_cache {
 	unsigned int next;
 };
 
+/*
+ * An entry older than a second is used only if still() confirms it (a
+ * cheaper check than the lookup); else the lookup is done again.
+ */
 static bool cache_get(struct name_cache *c, const char *key, char *buf, size_t len,
-		      const char **ret)
+		      const char **ret, bool (*still)(const char *key, const char *val))
 {
 	time_t now = time(NULL);
 
 	for (int i = 0; i < NAME_CACHE; i++) {
-		if (c[i].when && now - c[i].when < 1 && !strcmp(c[i].key, key)) {
-			*ret = NULL;
-			if (c[i].found) {
-				snprintf(buf, len, "%s", c[i].val);
-				*ret = buf;
-			}
-			return true;
+		if (!c[i].when || strcmp(c[i].key, key))
+			continue;
+		if (now - c[i].when >= 1) {
+			if (!still || !c[i].found || !still(key, c[i].val))
+				continue;
+			c[i].when = now;
 		}
+		*ret = NULL;
+		if (c[i].found) {
+			snprintf(buf, len, "%s", c[i].val);
+			*ret = buf;
+		}
+		return true;
 	}
 	return false;
 }
@@ -210,12 +300,22 @@ static const char *nvme_lookup(const char *bdf, char *buf, size_t len)
 	return ret;
 }
 
+/* The controller is still there under that name: one stat, not a directory read. */
+static bool nvme_still(const char *bdf, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/nvme/%s", sysfs_root(), bdf, name);
+	return !stat(path, &st);
+}
+
 const char *pci_nvme_name(const char *bdf, char *buf, size_t len)
 {
 	static struct name_cache cache[NAME_CACHE];
 	const char *ret;
 
-	if (cache_get(cache, bdf, buf, len, &ret))
+	if (cache_get(cache, bdf, buf, len, &ret, nvme_still))
 		return ret;
 	ret = nvme_lookup(bdf, buf, len);
 	cache_put(cache, bdf, ret);
@@ -240,7 +340,7 @@ const char *disk_name(__u32 kdev, char *buf, size_t len)
 	ssize_t n;
 
 	snprintf(key, sizeof(key), "%u:%u", kdev >> 20, kdev & ((1U << 20) - 1));
-	if (cache_get(cache, key, buf, len, &ret))
+	if (cache_get(cache, key, buf, len, &ret, NULL))
 		return ret;
 	snprintf(path, sizeof(path), "%s/dev/block/%s", sysfs_root(), key);
 	n = readlink(path, link, sizeof(link) - 1);

@@ -30,8 +30,29 @@ bool pci_is_provider(const char *bdf);
 void provider_arg(const char *arg, char *bdf, size_t len);
 /* P2PDMA providers (devices with a p2pmem group), sorted; returns the count */
 int provider_list(char (*bdfs)[P2P_NAME_LEN], int max);
+/* the same, with an id for each p2pmem group (a new one after a rebind) */
+int provider_scan(char (*bdfs)[P2P_NAME_LEN], unsigned long long *ids, int max);
 
-/* "nvme1" for a PCI function driven by nvme, or NULL (cached for 1 s) */
+/*
+ * A provider's p2pmem numbers, read every interval by top-like tools. The
+ * files stay open while the group is the same one (the id from
+ * provider_scan), so an interval costs a pread each, not a path walk and
+ * an open.
+ */
+enum { P2PMEM_SIZE, P2PMEM_AVAILABLE, P2PMEM_PUBLISHED, P2PMEM_NR };
+struct p2pmem_files {
+	unsigned long long id;		/* 0: nothing open */
+	int fd[P2PMEM_NR];		/* -1: that file cannot be read */
+};
+/* Reads each number into v (0 if unreadable); false if none could be read. */
+bool p2pmem_read(struct p2pmem_files *f, const char *bdf, unsigned long long id,
+		 unsigned long long v[P2PMEM_NR]);
+void p2pmem_close(struct p2pmem_files *f);
+
+/*
+ * "nvme1" for a PCI function driven by nvme, or NULL. Cached: after a
+ * second a name is confirmed by one stat, and a miss is looked up again.
+ */
 const char *pci_nvme_name(const char *bdf, char *buf, size_t len);
 /* its nvme name if it has one, else the BDF; "-" for "" */
 const char *pci_display_name(const char *bdf, char *buf, size_t len);

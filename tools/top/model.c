@@ -69,7 +69,8 @@ static struct top_proc *find_proc(struct top_model *m, __u32 pid, bool create)
 void top_begin(struct top_model *m, double secs)
 {
 	char bdfs[P2P_MAX_PROVIDERS][P2P_NAME_LEN];
-	int n = provider_list(bdfs, P2P_MAX_PROVIDERS);
+	unsigned long long ids[P2P_MAX_PROVIDERS];
+	int n = provider_scan(bdfs, ids, P2P_MAX_PROVIDERS);
 
 	m->interval = secs;
 	/* every total is read afresh: nothing carries over but prev */
@@ -88,7 +89,7 @@ void top_begin(struct top_model *m, double secs)
 
 	for (int i = 0; i < n; i++) {
 		struct top_provider *p;
-		unsigned long long pub = 0, v;
+		unsigned long long v[P2PMEM_NR];
 
 		if (m->only[0] && strcmp(bdfs[i], m->only))
 			continue;
@@ -103,11 +104,15 @@ void top_begin(struct top_model *m, double secs)
 		p->seen = true;
 		if (!pci_nvme_name(p->bdf, p->name, sizeof(p->name)))
 			p->name[0] = 0;
-		p->size = sysfs_u64(&v, "bus/pci/devices/%s/p2pmem/size", p->bdf) ? v : 0;
-		p->avail = sysfs_u64(&v, "bus/pci/devices/%s/p2pmem/available", p->bdf) ? v : 0;
-		sysfs_u64(&pub, "bus/pci/devices/%s/p2pmem/published", p->bdf);
-		p->published = pub;
+		p2pmem_read(&p->files, p->bdf, ids[i], v);
+		p->size = v[P2PMEM_SIZE];
+		p->avail = v[P2PMEM_AVAILABLE];
+		p->published = v[P2PMEM_PUBLISHED];
 	}
+	/* a provider gone from sysfs keeps no files open */
+	for (int i = 0; i < m->nprov; i++)
+		if (!m->prov[i].seen)
+			p2pmem_close(&m->prov[i].files);
 }
 
 void top_add_provider_stats(struct top_model *m, const char *bdf,

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "p2pscope.h"
+#include "sysfs.h"
 
 #define TOP_HISTORY 60		/* samples kept for the sparklines */
 
@@ -31,6 +32,7 @@ struct top_provider {
 	char name[P2P_NAME_LEN];		/* nvme name or "" */
 	__u64 size, avail;			/* sysfs p2pmem */
 	bool published;
+	struct p2pmem_files files;		/* kept open between intervals */
 	struct top_totals now, prev;
 	bool have_prev;
 	__s64 old_maps, old_bytes;		/* mappings from before the start */
