@@ -7,7 +7,15 @@
 . "$(dirname "$0")/../lib.sh"
 lab_devices
 work=$(mktemp -d)
-tm() { tmux -L p2ptop -f /dev/null "$@"; }
+server=0
+tm() { tmux -L "p2ptop$server" -f /dev/null "$@"; }
+# fresh_server: the next session gets a server of its own; one just killed
+# may still hold its socket, and a client that reaches it fails ("server
+# exited unexpectedly")
+fresh_server() {
+	tm kill-server 2>/dev/null || true
+	server=$((server + 1))
+}
 screen() { tm capture-pane -p -t top; }
 # wait_for TEXT: until the screen shows TEXT (10 s)
 wait_for() {
@@ -18,7 +26,7 @@ wait_for() {
 # start: p2ptop in a 100x30 pane; the shell records its status and the tty mode
 start() {
 	rm -f "$work/rc" "$work/stty"
-	tm kill-server 2>/dev/null || true
+	fresh_server
 	tm new-session -d -s top -x 100 -y 30 \
 		"$bin/p2ptop; echo \$? >$work/rc; stty -a >$work/stty; sleep 60"
 	wait_for "p2ptop "
@@ -39,7 +47,7 @@ holder=$!
 for _ in $(seq 100); do grep -q ready "$work/occ.out" && break; sleep 0.1; done
 for geom in 160x50 80x24; do
 	rm -f "$work/rc" "$work/stty"
-	tm kill-server 2>/dev/null || true
+	fresh_server
 	tm new-session -d -s top -x "${geom%x*}" -y "${geom#*x}" \
 		"LANG=C.UTF-8 $bin/p2ptop; echo \$? >$work/rc; stty -a >$work/stty; sleep 60"
 	wait_for "$A_BDF"
