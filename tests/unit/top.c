@@ -120,42 +120,40 @@ static void test_model(void)
 	CHECK(m.nproc == 0);
 }
 
+/* One report in which the pair 03:00.0 -> 04:00.0 has the totals st. */
+static void pair_report(double secs, const struct p2p_pair_stats *st)
+{
+	top_begin(&m, secs);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", st);
+	top_end(&m);
+}
+
 static void test_pairs(void)
 {
 	struct p2p_pair_stats st = { .maps = { [P2P_MAP_BUS_ADDR] = 5 } };
 
 	memset(&m, 0, sizeof(m));
 	m.reason = fake_reason;
-	top_begin(&m, 0);
-	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
-	top_end(&m);
+	pair_report(0, &st);
 	CHECK(m.npair == 1 && m.pair[0].map_type == P2P_MAP_BUS_ADDR && !m.pair[0].reason[0]);
 	/* the interval's decisions say what the pair gets now */
 	st.maps[P2P_MAP_NOT_SUPPORTED] = 2;
-	top_begin(&m, 1.0);
-	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
-	top_end(&m);
+	pair_report(1.0, &st);
 	CHECK(m.pair[0].map_type == P2P_MAP_NOT_SUPPORTED);
 	CHECK_STR(m.pair[0].reason, "why 0000:03:00.0 to 0000:04:00.0");
 	CHECK(reasons_asked == 1);
 	/* still refused in the next report: the reason is kept, not asked again */
 	st.maps[P2P_MAP_NOT_SUPPORTED] = 4;
-	top_begin(&m, 1.0);
-	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
-	top_end(&m);
+	pair_report(1.0, &st);
 	CHECK(m.pair[0].map_type == P2P_MAP_NOT_SUPPORTED);
 	CHECK_STR(m.pair[0].reason, "why 0000:03:00.0 to 0000:04:00.0");
 	CHECK(reasons_asked == 1);
 	/* nothing new: the most frequent since the start */
-	top_begin(&m, 1.0);
-	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
-	top_end(&m);
+	pair_report(1.0, &st);
 	CHECK(m.pair[0].map_type == P2P_MAP_BUS_ADDR);
 	/* -P: only that provider's pairs */
 	memcpy(m.only, "0000:05:00.0", 13);
-	top_begin(&m, 1.0);
-	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
-	top_end(&m);
+	pair_report(1.0, &st);
 	CHECK(m.npair == 0);
 }
 
