@@ -81,7 +81,7 @@ $(B)/unit/%: tests/unit/%.c $(LIB) | $(B)/unit
 $(B) $(B)/unit $(B)/bpf $(B)/lib $(B)/trace $(B)/top:
 	mkdir -p $@
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f 2>/dev/null)
 
 # The lab kernel: Debian's linux-source-6.12 + kernel/patches + the config
 # fragment, cached by content hash (prints the cache directory).
@@ -123,6 +123,7 @@ $(B)/baseline: bench/baseline.c $(B)/baseline.skel.h
 
 bench: deps
 	$(MAKE) all $(B)/baseline
+	bench/fetch-biosnoop $(B)/biosnoop
 	$(MAKE) bench-run
 
 .PHONY: bench-run

@@ -104,9 +104,28 @@ R[ratio_vs_empty]=$(ratio "${R[ns_per_event_top]}" "$(per_event "$emp_t $emp_c")
 echo "   aggregation: ${R[ns_per_event_top]} ns/event, ${R[ratio_vs_empty]}x the empty floor (target <= 3x)"
 
 echo
-echo "3. The anchor: biosnoop (Debian's libbpf-tools $(dpkg-query -W -f '${Version}' libbpf-tools 2>/dev/null)) beside p2ptrace on the same block I/O"
+# biosnoop from a newer Debian suite (bench/fetch-biosnoop), on its own loader
+bio=$top/build/biosnoop
+biolib=$bio/usr/lib/x86_64-linux-gnu
+start_biosnoop() {
+	[ -x "$bio/usr/sbin/biosnoop-libbpf" ] || { echo "not fetched (bench/fetch-biosnoop)" >"$work/bio.err"; return 1; }
+	"$biolib/ld-linux-x86-64.so.2" --library-path "$biolib" "$bio/usr/sbin/biosnoop-libbpf" \
+		>"$work/bio.out" 2>"$work/bio.err" &
+	echo $! >"$work/bio.pid"
+	# its header is block-buffered: it is up once its programs are loaded
+	for _ in $(seq 600); do
+		if bpftool prog show 2>/dev/null | grep -q "name block_rq_issue "; then
+			sleep 1
+			return
+		fi
+		kill -0 "$(cat "$work/bio.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+echo "3. The anchor: biosnoop (Debian's libbpf-tools $(cat "$bio/version" 2>/dev/null)) beside p2ptrace on the same block I/O"
 R[ns_per_event_biosnoop]=null R[ns_per_event_ours_block]=null
-if start_tool bio /usr/sbin/biosnoop; then
+if start_biosnoop; then
 	start_tool trace "$bin/p2ptrace" -j
 	snap b0
 	copy -D "$secs" "$A_DISK" "$B_DISK" >/dev/null
