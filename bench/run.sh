@@ -12,6 +12,8 @@ echo "p2pscope benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), guest kernel $(uname
 [ -f "$top/build/bench-host.txt" ] && cat "$top/build/bench-host.txt"
 
 # start_tool NAME CMD...: run a tool in the background until it is attached
+# (it says so, p2ptop prints a report, or biosnoop's programs are loaded:
+# its header is block-buffered)
 start_tool() {
 	local name=$1
 	shift
@@ -20,6 +22,10 @@ start_tool() {
 	for _ in $(seq 600); do
 		grep -q '^Tracing\|^attached' "$work/$name.err" "$work/$name.out" 2>/dev/null && return
 		[ -s "$work/$name.out" ] && [ "$name" = top ] && return
+		if [ "$name" = bio ] && bpftool prog show 2>/dev/null | grep -q "name block_rq_issue "; then
+			sleep 1
+			return
+		fi
 		kill -0 "$(cat "$work/$name.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -107,25 +113,10 @@ echo
 # biosnoop from a newer Debian suite (bench/fetch-biosnoop), on its own loader
 bio=$top/build/biosnoop
 biolib=$bio/usr/lib/x86_64-linux-gnu
-start_biosnoop() {
-	[ -x "$bio/usr/sbin/biosnoop-libbpf" ] || { echo "not fetched (bench/fetch-biosnoop)" >"$work/bio.err"; return 1; }
-	"$biolib/ld-linux-x86-64.so.2" --library-path "$biolib" "$bio/usr/sbin/biosnoop-libbpf" \
-		>"$work/bio.out" 2>"$work/bio.err" &
-	echo $! >"$work/bio.pid"
-	# its header is block-buffered: it is up once its programs are loaded
-	for _ in $(seq 600); do
-		if bpftool prog show 2>/dev/null | grep -q "name block_rq_issue "; then
-			sleep 1
-			return
-		fi
-		kill -0 "$(cat "$work/bio.pid")" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
-}
 echo "3. The anchor: biosnoop (Debian's libbpf-tools $(cat "$bio/version" 2>/dev/null)) beside p2ptrace on the same block I/O"
 R[ns_per_event_biosnoop]=null R[ns_per_event_ours_block]=null
-if start_biosnoop; then
+if [ -x "$bio/usr/sbin/biosnoop-libbpf" ] &&
+	start_tool bio "$biolib/ld-linux-x86-64.so.2" --library-path "$biolib" "$bio/usr/sbin/biosnoop-libbpf"; then
 	start_tool trace "$bin/p2ptrace" -j
 	snap b0
 	copy -D "$secs" "$A_DISK" "$B_DISK" >/dev/null
@@ -144,7 +135,7 @@ if start_biosnoop; then
 	echo "   issue + complete: ours ${R[ns_per_event_ours_block]} ns/event, biosnoop ${R[ns_per_event_biosnoop]}" \
 		"(target: ours <= biosnoop)"
 else
-	echo "   biosnoop cannot run on this kernel: $(tail -n 1 "$work/bio.err")"
+	echo "   biosnoop cannot run: $(tail -n 1 "$work/bio.err" 2>/dev/null || echo "not fetched (bench/fetch-biosnoop)")"
 fi
 
 echo

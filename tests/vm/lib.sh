@@ -90,9 +90,7 @@ rebind_provider() {
 	for _ in $(seq 100); do [ "$(cat "$P2PMEM/available" 2>/dev/null)" = "$1" ] && break; sleep 0.1; done
 	expect_eq "available after rebind" "$(cat "$P2PMEM/available")" "$1"
 	lab_devices
-	if has_our_series; then
-		"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 1048576 --expect ok
-	else
-		"$bin/p2pcheck" copy --sysfs "$A_BDF" --disk "$B_DISK" --size 1048576 --expect ok
-	fi
+	local mem=(--sysfs "$A_BDF")
+	! has_our_series || mem=(--cdev "/dev/$A")
+	"$bin/p2pcheck" copy "${mem[@]}" --disk "$B_DISK" --size 1048576 --expect ok
 }

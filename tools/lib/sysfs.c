@@ -43,19 +43,25 @@ static bool sysfs_vline(char *buf, size_t len, const char *fmt, va_list ap)
 	return n > 0;
 }
 
+/* A sysfs number: decimal, or hex with 0x. */
+static bool parse_u64(const char *buf, unsigned long long *v)
+{
+	char *end;
+
+	*v = strtoull(buf, &end, 0);
+	return end != buf;
+}
+
 bool sysfs_u64(unsigned long long *v, const char *fmt, ...)
 {
-	char buf[64], *end;
+	char buf[64];
 	va_list ap;
 	bool ok;
 
 	va_start(ap, fmt);
 	ok = sysfs_vline(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (!ok)
-		return false;
-	*v = strtoull(buf, &end, 0);
-	return end != buf;
+	return ok && parse_u64(buf, v);
 }
 
 bool sysfs_str(char *buf, size_t len, const char *fmt, ...)
@@ -214,7 +220,7 @@ bool p2pmem_read(struct p2pmem_files *f, const char *bdf, unsigned long long id,
 		f->id = id;
 	}
 	for (int i = 0; i < P2PMEM_NR; i++) {
-		char buf[32], *end;
+		char buf[32];
 		/* sysfs shows the attribute afresh at offset 0 */
 		ssize_t n = f->fd[i] >= 0 ? pread(f->fd[i], buf, sizeof(buf) - 1, 0) : -1;
 
@@ -222,8 +228,10 @@ bool p2pmem_read(struct p2pmem_files *f, const char *bdf, unsigned long long id,
 		if (n <= 0)
 			continue;
 		buf[n] = 0;
-		v[i] = strtoull(buf, &end, 0);
-		any |= end != buf;
+		if (parse_u64(buf, &v[i]))
+			any = true;
+		else
+			v[i] = 0;
 	}
 	return any;
 }
