@@ -47,8 +47,7 @@ static __always_inline struct pending *pending_for(struct request *rq)
 	return p;
 }
 
-SEC("tp_btf/block_rq_issue")
-int BPF_PROG(tp_rq_issue, struct request *rq)
+static __always_inline void on_issue(struct request *rq)
 {
 	__u64 id, key = (__u64)rq;
 	struct inflight st = {};
@@ -57,11 +56,11 @@ int BPF_PROG(tp_rq_issue, struct request *rq)
 
 	p = pending_for(rq);
 	if (!p || !dev_seen(p->provider, true))
-		return 0;
+		return;
 	id = bpf_get_current_pid_tgid();
 	st.dev = rq_dev(rq);
 	if (!top_mode && (!event_wanted(P2P_EV_IO, id) || (targ_dev && st.dev != targ_dev)))
-		return 0;
+		return;
 	if (trace_mode) {
 		st.ts = bpf_ktime_get_ns();
 		bpf_get_current_comm(st.comm, sizeof(st.comm));
@@ -76,7 +75,18 @@ int BPF_PROG(tp_rq_issue, struct request *rq)
 	err = bpf_map_update_elem(&inflight, &key, &st, BPF_ANY);
 	if (err)
 		lose(P2P_LOST_IOS);
-	return 0;
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(tp_rq_issue, struct request *rq)
+{
+	return PRIMARY(G_RQ_ISSUE, on_issue(rq));
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(tp_rq_issue_twin, struct request *rq)
+{
+	return TWIN(G_RQ_ISSUE, on_issue(rq));
 }
 
 static __always_inline void account(struct inflight *st, bool fallback, __u64 bytes)
@@ -86,31 +96,31 @@ static __always_inline void account(struct inflight *st, bool fallback, __u64 by
 
 	if (fallback) {
 		if (pair) {
-			pair->fallbacks++;
-			pair->fallback_bytes += bytes;
+			ADD(pair->fallbacks, 1);
+			ADD(pair->fallback_bytes, bytes);
 		}
 		if (ps)
-			ps->fallbacks++;
+			ADD(ps->fallbacks, 1);
 		return;
 	}
 	if (pair) {
-		pair->ios++;
-		pair->bytes += bytes;
+		ADD(pair->ios, 1);
+		ADD(pair->bytes, bytes);
 		if (st->write)
-			pair->write_bytes += bytes;
+			ADD(pair->write_bytes, bytes);
 		else
-			pair->read_bytes += bytes;
+			ADD(pair->read_bytes, bytes);
 	}
 	if (ps) {
 		if (st->write)
-			ps->write_bytes += bytes;
+			ADD(ps->write_bytes, bytes);
 		else
-			ps->read_bytes += bytes;
+			ADD(ps->read_bytes, bytes);
 	}
 }
 
-SEC("tp_btf/block_rq_complete")
-int BPF_PROG(tp_rq_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+static __always_inline void on_complete(struct request *rq, blk_status_t error,
+					unsigned int nr_bytes)
 {
 	__u64 key = (__u64)rq, now;
 	struct inflight st, *found;
@@ -125,10 +135,10 @@ int BPF_PROG(tp_rq_complete, struct request *rq, blk_status_t error, unsigned in
 	} else {
 		/* refused requests complete in their task, never issued */
 		if (!error)
-			return 0;
+			return;
 		p = pending_for(rq);
 		if (!p || p->map_type != P2P_MAP_NOT_SUPPORTED || !dev_seen(p->provider, true))
-			return 0;
+			return;
 		fallback = true;
 		__builtin_memset(&st, 0, sizeof(st));
 		st.id = bpf_get_current_pid_tgid();
@@ -138,7 +148,7 @@ int BPF_PROG(tp_rq_complete, struct request *rq, blk_status_t error, unsigned in
 		st.write = rq_is_write(rq);
 		st.dev = rq_dev(rq);
 		if (targ_dev && st.dev != targ_dev && !top_mode)
-			return 0;
+			return;
 		if (trace_mode)
 			bpf_get_current_comm(st.comm, sizeof(st.comm));
 	}
@@ -146,10 +156,10 @@ int BPF_PROG(tp_rq_complete, struct request *rq, blk_status_t error, unsigned in
 		account(&st, fallback, nr_bytes);
 	if (!event_wanted(fallback ? P2P_EV_FALLBACK : P2P_EV_IO, st.id) ||
 	    (targ_failures && !fallback && !error) || (targ_dev && st.dev != targ_dev))
-		return 0;
+		return;
 	e = event_start(fallback ? P2P_EV_FALLBACK : P2P_EV_IO, st.id);
 	if (!e)
-		return 0;
+		return;
 	now = e->ts_ns;
 	__builtin_memcpy(e->comm, st.comm, P2P_COMM_LEN);
 	e->provider = st.provider;
@@ -161,5 +171,16 @@ int BPF_PROG(tp_rq_complete, struct request *rq, blk_status_t error, unsigned in
 	e->aux = st.ts && now > st.ts ? now - st.ts : 0;
 	e->flags = st.write ? P2P_F_WRITE : 0;
 	event_send(e);
-	return 0;
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(tp_rq_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+{
+	return PRIMARY(G_RQ_COMPLETE, on_complete(rq, error, nr_bytes));
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(tp_rq_complete_twin, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+{
+	return TWIN(G_RQ_COMPLETE, on_complete(rq, error, nr_bytes));
 }

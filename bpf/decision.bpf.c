@@ -40,7 +40,7 @@ static __always_inline void on_decision(__u64 provider, __u64 client, __u8 type,
 		struct p2p_pair_stats *ps = pair_stats_of(provider, client);
 
 		if (ps)
-			ps->maps[type & 3]++;
+			ADD(ps->maps[type & 3], 1);
 	}
 	if (!trace_mode)
 		return;
@@ -56,31 +56,58 @@ static __always_inline void on_decision(__u64 provider, __u64 client, __u8 type,
 	event_send(e);
 }
 
+#define TP_DECISION pci_dev_addr(provider), (__u64)client, map_type_of(type), \
+	P2P_F_CACHEKNOWN | (cached ? P2P_F_CACHED : 0)
+
 SEC("tp_btf/p2pdma_map_type")
 int BPF_PROG(tp_map_type, struct pci_dev *provider, struct device *client,
 	     enum pci_p2pdma_map_type type, bool cached)
 {
-	on_decision(pci_dev_addr(provider), (__u64)client, map_type_of(type),
-		    P2P_F_CACHEKNOWN | (cached ? P2P_F_CACHED : 0));
-	return 0;
+	return PRIMARY(G_MAP_TP, on_decision(TP_DECISION));
+}
+
+SEC("tp_btf/p2pdma_map_type")
+int BPF_PROG(tp_map_type_twin, struct pci_dev *provider, struct device *client,
+	     enum pci_p2pdma_map_type type, bool cached)
+{
+	return TWIN(G_MAP_TP, on_decision(TP_DECISION));
 }
 
 /* 6.19 on: pci_p2pdma_map_type(provider, client) is global */
 SEC("fexit/pci_p2pdma_map_type")
 int BPF_PROG(fexit_map_type, struct p2pdma_provider *provider, struct device *dev, int ret)
 {
-	on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0);
-	return 0;
+	return PRIMARY(G_MAP_TYPE,
+		       on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0));
+}
+
+SEC("fexit/pci_p2pdma_map_type")
+int BPF_PROG(fexit_map_type_twin, struct p2pdma_provider *provider, struct device *dev, int ret)
+{
+	return TWIN(G_MAP_TYPE,
+		    on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0));
 }
 
 /* 6.16 to 6.18: the decision is kept in the state by this helper */
+static __always_inline void on_update_state(struct pci_p2pdma_map_state___v7 *state,
+					    struct device *dev)
+{
+	on_decision((__u64)BPF_CORE_READ(state, mem, owner), (__u64)dev,
+		    map_type_of(BPF_CORE_READ(state, map)), 0);
+}
+
 SEC("fexit/__pci_p2pdma_update_state")
 int BPF_PROG(fexit_update_state, struct pci_p2pdma_map_state___v7 *state,
 	     struct device *dev, struct page *page)
 {
-	on_decision((__u64)BPF_CORE_READ(state, mem, owner), (__u64)dev,
-		    map_type_of(BPF_CORE_READ(state, map)), 0);
-	return 0;
+	return PRIMARY(G_UPDATE_STATE, on_update_state(state, dev));
+}
+
+SEC("fexit/__pci_p2pdma_update_state")
+int BPF_PROG(fexit_update_state_twin, struct pci_p2pdma_map_state___v7 *state,
+	     struct device *dev, struct page *page)
+{
+	return TWIN(G_UPDATE_STATE, on_update_state(state, dev));
 }
 
 /* up to 6.15: pci_p2pdma_map_type() is inlined into map_segment */
@@ -97,8 +124,14 @@ SEC("fexit/pci_p2pdma_map_segment")
 int BPF_PROG(fexit_map_segment, struct pci_p2pdma_map_state *state,
 	     struct device *dev, struct scatterlist *sg, int ret)
 {
-	on_map_segment(state, dev, ret);
-	return 0;
+	return PRIMARY(G_MAP_SEGMENT, on_map_segment(state, dev, ret));
+}
+
+SEC("fexit/pci_p2pdma_map_segment")
+int BPF_PROG(fexit_map_segment_twin, struct pci_p2pdma_map_state *state,
+	     struct device *dev, struct scatterlist *sg, int ret)
+{
+	return TWIN(G_MAP_SEGMENT, on_map_segment(state, dev, ret));
 }
 
 SEC("kprobe/pci_p2pdma_map_segment")

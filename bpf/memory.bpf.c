@@ -22,14 +22,14 @@ static __always_inline void on_mem(__u8 type, __u64 provider, __u64 bytes,
 		struct p2p_pid_stats *ps;
 
 		if (s && type == P2P_EV_ALLOC) {
-			s->allocs++;
-			s->alloc_bytes += bytes;
+			ADD(s->allocs, 1);
+			ADD(s->alloc_bytes, bytes);
 		} else if (s) {
-			s->frees++;
-			s->free_bytes += bytes;
+			ADD(s->frees, 1);
+			ADD(s->free_bytes, bytes);
 		}
 		if (type == P2P_EV_ALLOC && (ps = pid_stats_of(id >> 32, true)))
-			ps->alloc_bytes += bytes;
+			ADD(ps->alloc_bytes, bytes);
 	}
 	if (!event_wanted(type, id) || targ_failures)
 		return;
@@ -47,15 +47,25 @@ static __always_inline void on_mem(__u8 type, __u64 provider, __u64 bytes,
 SEC("tp_btf/p2pdma_alloc")
 int BPF_PROG(tp_alloc, struct pci_dev *pdev, size_t bytes, size_t avail)
 {
-	on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), bytes, avail, true);
-	return 0;
+	return PRIMARY(G_ALLOC_TP, on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), bytes, avail, true));
+}
+
+SEC("tp_btf/p2pdma_alloc")
+int BPF_PROG(tp_alloc_twin, struct pci_dev *pdev, size_t bytes, size_t avail)
+{
+	return TWIN(G_ALLOC_TP, on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), bytes, avail, true));
 }
 
 SEC("tp_btf/p2pdma_free")
 int BPF_PROG(tp_free, struct pci_dev *pdev, size_t bytes, size_t avail)
 {
-	on_mem(P2P_EV_FREE, pci_dev_addr(pdev), bytes, avail, true);
-	return 0;
+	return PRIMARY(G_FREE_TP, on_mem(P2P_EV_FREE, pci_dev_addr(pdev), bytes, avail, true));
+}
+
+SEC("tp_btf/p2pdma_free")
+int BPF_PROG(tp_free_twin, struct pci_dev *pdev, size_t bytes, size_t avail)
+{
+	return TWIN(G_FREE_TP, on_mem(P2P_EV_FREE, pci_dev_addr(pdev), bytes, avail, true));
 }
 
 /* genalloc owners of P2PDMA chunks are the percpu_ref in the dev_pagemap */
@@ -68,26 +78,41 @@ static __always_inline __u64 owner_provider(void **owner)
 	return pgmap_provider((void *)ref - bpf_core_field_offset(struct dev_pagemap, ref));
 }
 
-SEC("fexit/gen_pool_alloc_algo_owner")
-int BPF_PROG(fexit_alloc, struct gen_pool *pool, size_t size, void *algo,
-	     void *data, void **owner, unsigned long ret)
+static __always_inline void on_genalloc(__u8 type, size_t size, void **owner,
+					unsigned long ret)
 {
 	__u64 provider;
 
 	if (ret && (provider = owner_provider(owner)))
-		on_mem(P2P_EV_ALLOC, provider, size, 0, false);
-	return 0;
+		on_mem(type, provider, size, 0, false);
+}
+
+SEC("fexit/gen_pool_alloc_algo_owner")
+int BPF_PROG(fexit_alloc, struct gen_pool *pool, size_t size, void *algo,
+	     void *data, void **owner, unsigned long ret)
+{
+	return PRIMARY(G_ALLOC, on_genalloc(P2P_EV_ALLOC, size, owner, ret));
+}
+
+SEC("fexit/gen_pool_alloc_algo_owner")
+int BPF_PROG(fexit_alloc_twin, struct gen_pool *pool, size_t size, void *algo,
+	     void *data, void **owner, unsigned long ret)
+{
+	return TWIN(G_ALLOC, on_genalloc(P2P_EV_ALLOC, size, owner, ret));
 }
 
 SEC("fexit/gen_pool_free_owner")
 int BPF_PROG(fexit_free, struct gen_pool *pool, unsigned long addr, size_t size,
 	     void **owner)
 {
-	__u64 provider = owner_provider(owner);
+	return PRIMARY(G_FREE, on_genalloc(P2P_EV_FREE, size, owner, 1));
+}
 
-	if (provider)
-		on_mem(P2P_EV_FREE, provider, size, 0, false);
-	return 0;
+SEC("fexit/gen_pool_free_owner")
+int BPF_PROG(fexit_free_twin, struct gen_pool *pool, unsigned long addr, size_t size,
+	     void **owner)
+{
+	return TWIN(G_FREE, on_genalloc(P2P_EV_FREE, size, owner, 1));
 }
 
 SEC("kprobe/gen_pool_alloc_algo_owner")
@@ -124,28 +149,49 @@ int BPF_KPROBE(kp_free, struct gen_pool *pool, unsigned long addr, size_t size,
 SEC("fexit/pci_alloc_p2pmem")
 int BPF_PROG(fexit_pci_alloc, struct pci_dev *pdev, size_t size, void *ret)
 {
-	if (ret)
-		on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), size, 0, false);
-	return 0;
+	return PRIMARY(G_PCI_ALLOC, ret ? on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), size, 0, false) : (void)0);
+}
+
+SEC("fexit/pci_alloc_p2pmem")
+int BPF_PROG(fexit_pci_alloc_twin, struct pci_dev *pdev, size_t size, void *ret)
+{
+	return TWIN(G_PCI_ALLOC, ret ? on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), size, 0, false) : (void)0);
 }
 
 SEC("fentry/pci_free_p2pmem")
 int BPF_PROG(fentry_pci_free, struct pci_dev *pdev, void *addr, size_t size)
 {
-	on_mem(P2P_EV_FREE, pci_dev_addr(pdev), size, 0, false);
-	return 0;
+	return PRIMARY(G_PCI_FREE, on_mem(P2P_EV_FREE, pci_dev_addr(pdev), size, 0, false));
+}
+
+SEC("fentry/pci_free_p2pmem")
+int BPF_PROG(fentry_pci_free_twin, struct pci_dev *pdev, void *addr, size_t size)
+{
+	return TWIN(G_PCI_FREE, on_mem(P2P_EV_FREE, pci_dev_addr(pdev), size, 0, false));
 }
 
 /* the sysfs p2pmem/allocate file allocates a whole mapping at mmap() */
-SEC("fexit/p2pmem_alloc_mmap")
-int BPF_PROG(fexit_sysfs_alloc, struct file *filp, struct kobject *kobj,
-	     void *attr, struct vm_area_struct *vma, int ret)
+static __always_inline void on_sysfs_alloc(struct kobject *kobj, struct vm_area_struct *vma,
+					   int ret)
 {
 	__u64 provider = (__u64)kobj - bpf_core_field_offset(struct device, kobj);
 
 	if (!ret)
 		on_mem(P2P_EV_ALLOC, provider, vma->vm_end - vma->vm_start, 0, false);
-	return 0;
+}
+
+SEC("fexit/p2pmem_alloc_mmap")
+int BPF_PROG(fexit_sysfs_alloc, struct file *filp, struct kobject *kobj,
+	     void *attr, struct vm_area_struct *vma, int ret)
+{
+	return PRIMARY(G_SYSFS_ALLOC, on_sysfs_alloc(kobj, vma, ret));
+}
+
+SEC("fexit/p2pmem_alloc_mmap")
+int BPF_PROG(fexit_sysfs_alloc_twin, struct file *filp, struct kobject *kobj,
+	     void *attr, struct vm_area_struct *vma, int ret)
+{
+	return TWIN(G_SYSFS_ALLOC, on_sysfs_alloc(kobj, vma, ret));
 }
 
 /* userspace P2P pages come back one at a time through the pagemap */
@@ -161,13 +207,23 @@ static __always_inline void on_page_free(struct dev_pagemap *pgmap)
 SEC("fentry/p2pdma_page_free")
 int BPF_PROG(fentry_page_free, struct page *page)
 {
-	on_page_free(page_pgmap(page));
-	return 0;
+	return PRIMARY(G_PAGE_FREE, on_page_free(page_pgmap(page)));
+}
+
+SEC("fentry/p2pdma_page_free")
+int BPF_PROG(fentry_page_free_twin, struct page *page)
+{
+	return TWIN(G_PAGE_FREE, on_page_free(page_pgmap(page)));
 }
 
 SEC("fentry/p2pdma_folio_free")
 int BPF_PROG(fentry_folio_free, struct folio *folio)
 {
-	on_page_free(page_pgmap(folio));
-	return 0;
+	return PRIMARY(G_FOLIO_FREE, on_page_free(page_pgmap(folio)));
+}
+
+SEC("fentry/p2pdma_folio_free")
+int BPF_PROG(fentry_folio_free_twin, struct folio *folio)
+{
+	return TWIN(G_FOLIO_FREE, on_page_free(page_pgmap(folio)));
 }

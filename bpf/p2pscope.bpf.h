@@ -170,6 +170,76 @@ struct folio___pgmap {
 	struct dev_pagemap *pgmap;
 } __attribute__((preserve_access_index));
 
+/*
+ * The kernel runs a tracing program at most once per CPU at a time: a hook
+ * entered again while its program is running on that CPU (from an
+ * interrupt, or by another task while an fentry/fexit program is preempted)
+ * is skipped and only counted, in the program's recursion_misses. So each
+ * counting program has a twin on the same hook that does the same work
+ * only when its primary is busy on this CPU: exactly the runs the kernel
+ * skipped. Userspace reports the skips no twin made up as lost. One slot
+ * per primary, since two primaries are skipped independently.
+ */
+enum guard {
+	G_MAP_TP, G_MAP_TYPE, G_UPDATE_STATE, G_MAP_SEGMENT,
+	G_ALLOC_TP, G_FREE_TP, G_ALLOC, G_FREE, G_PCI_ALLOC, G_PCI_FREE,
+	G_SYSFS_ALLOC, G_PAGE_FREE, G_FOLIO_FREE,
+	G_FAULT_TP, G_CLOSE_TP, G_SYSFS_MMAP, G_VMA_FAULT, G_VMA_CLOSE,
+	G_RQ_ISSUE, G_RQ_COMPLETE,
+	G_NR,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, G_NR);
+	__type(key, __u32);
+	__type(value, __u32);
+} busy SEC(".maps") __weak;
+
+/* runs a twin made up, per CPU (userspace sums them) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rescued SEC(".maps") __weak;
+
+/*
+ * Counters are per CPU, but a twin can run between the load and the store
+ * of an interrupted update on the same CPU: every update is one atomic
+ * instruction.
+ */
+#define ADD(field, v) __sync_fetch_and_add(&(field), (v))
+
+static __always_inline __u32 *busy_slot(__u32 g)
+{
+	return bpf_map_lookup_elem(&busy, &g);
+}
+
+/* The primary's run: marked busy on this CPU while it works. */
+#define PRIMARY(g, work) ({						\
+	__u32 *_busy = busy_slot(g);					\
+	if (_busy)							\
+		*_busy = 1;						\
+	work;								\
+	if (_busy)							\
+		*_busy = 0;						\
+	0;								\
+})
+
+/* The twin's run: the work, only if the kernel is skipping the primary. */
+#define TWIN(g, work) ({						\
+	__u32 *_busy = busy_slot(g), _zero = 0;				\
+	__u64 *_n;							\
+	if (_busy && *_busy) {						\
+		_n = bpf_map_lookup_elem(&rescued, &_zero);		\
+		if (_n)							\
+			ADD(*_n, 1);					\
+		work;							\
+	}								\
+	0;								\
+})
+
 /* ---- helpers ---- */
 
 #define P2P_E2BIG	7	/* a full map refuses a new element */
@@ -181,7 +251,7 @@ static __always_inline void lose(int what)
 	struct p2p_losses *l = bpf_map_lookup_elem(&losses, &zero);
 
 	if (l && what >= 0 && what < P2P_LOST_NR)
-		l->n[what]++;
+		ADD(l->n[what], 1);
 }
 
 /* The kernel's enum pci_p2pdma_map_type as ours. */

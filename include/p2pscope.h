@@ -134,6 +134,7 @@ enum p2p_loss {
 	P2P_LOST_PAIRS,		/* pair_stats full */
 	P2P_LOST_PROVIDERS,	/* provider_stats full */
 	P2P_LOST_NAMES,		/* devnames full: a device shown by address */
+	P2P_LOST_NESTED,	/* hook runs the kernel skipped (filled by userspace) */
 	P2P_LOST_NR,
 };
 

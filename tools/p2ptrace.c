@@ -179,6 +179,7 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 	bpf_losses(setup.skel, &lost);
 	state.lost = lost.n[P2P_LOST_EVENTS];
+	state.skipped = lost.n[P2P_LOST_NESTED];
 	trace_summary(&state, &opts, stdout);
 	fflush(stdout);
 	ring_buffer__free(rb);

@@ -181,6 +181,7 @@ static const char want_full[] =
 "p2pdma_lost_total{table=\"pairs\"} 0\n"
 "p2pdma_lost_total{table=\"providers\"} 0\n"
 "p2pdma_lost_total{table=\"names\"} 1\n"
+"p2pdma_lost_total{table=\"nested\"} 0\n"
 "# HELP p2pdma_complete 1 if every table was read and nothing was lost, else 0.\n"
 "# TYPE p2pdma_complete gauge\n"
 "p2pdma_complete 0\n"
@@ -327,6 +328,7 @@ static void test_empty(void)
 		  "p2pdma_lost_total{table=\"pairs\"} 0\n"
 		  "p2pdma_lost_total{table=\"providers\"} 0\n"
 		  "p2pdma_lost_total{table=\"names\"} 0\n"
+		  "p2pdma_lost_total{table=\"nested\"} 0\n"
 		  "p2pdma_complete 1\n");
 	free(samples);
 	l = strstr(got, "# EOF\n");

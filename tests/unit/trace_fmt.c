@@ -141,13 +141,14 @@ static void test_summary(void)
 	trace_event(&s, &o, &e, f);
 	fclose(f);
 	s.lost = 3;
+	s.skipped = 2;
 	f = fmemopen(buf, sizeof(buf), "w");
 	trace_summary(&s, &o, f);
 	fclose(f);
 	CHECK_STR(buf, "{\"summary\":{\"events\":{\"alloc\":0,\"free\":0,\"fault\":0,\"close\":0,"
 		  "\"map\":0,\"io\":2,\"fallback\":1,\"revoke\":0},\"io_bytes\":{\"BUS_ADDR\":131072,"
 		  "\"THRU_HOST_BRIDGE\":0,\"NOT_SUPPORTED\":0,\"UNKNOWN\":0},\"fallback_bytes\":65536,"
-		  "\"drops\":3}}\n");
+		  "\"drops\":5,\"lost\":{\"ringbuf\":3,\"nested\":2}}}\n");
 }
 
 int main(void)

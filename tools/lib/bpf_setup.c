@@ -352,6 +352,25 @@ static const char *chosen(const struct choice *c, size_t h, int i)
 	return c->companion ? v->companion : NULL;
 }
 
+/*
+ * A counting program's twin on the same hook (bpf/p2pscope.bpf.h: it does
+ * the runs the kernel skips while the program is busy on a CPU), or NULL.
+ */
+static struct bpf_program *twin_of(struct p2pscope_bpf *skel, const char *prog)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s_twin", prog);
+	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+static bool is_twin(const char *prog)
+{
+	size_t n = strlen(prog);
+
+	return n > 5 && !strcmp(prog + n - 5, "_twin");
+}
+
 static void set_autoload(struct p2pscope_bpf *skel, const struct choice *choices)
 {
 	struct bpf_program *p;
@@ -359,10 +378,16 @@ static void set_autoload(struct p2pscope_bpf *skel, const struct choice *choices
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, false);
 	for (size_t h = 0; h < NHOOKS; h++)
-		for (int i = 0; i <= MAX_PROGS; i++)
-			if (chosen(&choices[h], h, i))
-				bpf_program__set_autoload(bpf_object__find_program_by_name(
-					skel->obj, chosen(&choices[h], h, i)), true);
+		for (int i = 0; i <= MAX_PROGS; i++) {
+			const char *name = chosen(&choices[h], h, i);
+
+			if (!name)
+				continue;
+			bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, name),
+						  true);
+			if ((p = twin_of(skel, name)))
+				bpf_program__set_autoload(p, true);
+		}
 }
 
 static int configure(struct bpf_setup *s, struct p2pscope_bpf *skel)
@@ -385,9 +410,12 @@ static int configure(struct bpf_setup *s, struct p2pscope_bpf *skel)
 	return 0;
 }
 
-/* Which hook a program was chosen for; false if none. */
-static bool owner_of(const char *prog, const struct choice *choices, size_t *hook)
+/* Which hook a program (or its twin) was chosen for; false if none. */
+static bool owner_of(const char *name, const struct choice *choices, size_t *hook)
 {
+	char prog[128];
+
+	snprintf(prog, sizeof(prog), "%.*s", (int)strlen(name) - (is_twin(name) ? 5 : 0), name);
 	for (size_t h = 0; h < NHOOKS; h++)
 		for (int i = 0; i <= MAX_PROGS; i++)
 			if (chosen(&choices[h], h, i) && !strcmp(chosen(&choices[h], h, i), prog)) {
@@ -513,6 +541,15 @@ void bpf_setup(struct bpf_setup *s)
 			}
 			if (s->nlinks < (int)(sizeof(s->links) / sizeof(s->links[0])))
 				s->links[s->nlinks++] = link;
+			/* without its twin, the skipped runs are reported lost */
+			if ((p = twin_of(skel, name))) {
+				link = bpf_program__attach(p);
+				if (!link)
+					fprintf(stderr, "%s: cannot attach %s: %s\n", prog,
+						bpf_program__name(p), strerror(errno));
+				else if (s->nlinks < (int)(sizeof(s->links) / sizeof(s->links[0])))
+					s->links[s->nlinks++] = link;
+			}
 			/* decisions are marked cached or computed only with it */
 			if (i == MAX_PROGS && hooks[h].feat == FEAT_MAP)
 				skel->bss->calc_hooked = true;
@@ -634,6 +671,32 @@ int map_read(int fd, bool percpu, void *keys, size_t key_size, void *vals,
 	return err ? err : total;
 }
 
+/*
+ * Runs the kernel skipped because the program was already running on that
+ * CPU (bpf_prog_info.recursion_misses), less those the twins made up.
+ */
+static __u64 nested_lost(struct p2pscope_bpf *skel)
+{
+	__u64 misses = 0, rescued = 0, *per_cpu = calloc(ncpus(), sizeof(__u64));
+	struct bpf_program *p;
+	__u32 zero = 0;
+
+	bpf_object__for_each_program(p, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(p) < 0 || is_twin(bpf_program__name(p)))
+			continue;
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			misses += info.recursion_misses;
+	}
+	if (per_cpu && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.rescued), &zero, per_cpu))
+		for (int c = 0; c < ncpus(); c++)
+			rescued += per_cpu[c];
+	free(per_cpu);
+	return misses > rescued ? misses - rescued : 0;
+}
+
 void bpf_losses(struct p2pscope_bpf *skel, struct p2p_losses *out)
 {
 	size_t slot = (sizeof(*out) + 7) / 8 * 8;
@@ -644,4 +707,5 @@ void bpf_losses(struct p2pscope_bpf *skel, struct p2p_losses *out)
 	if (buf && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.losses), &zero, buf))
 		sum_cpus(out, buf, sizeof(*out));
 	free(buf);
+	out->n[P2P_LOST_NESTED] = nested_lost(skel);
 }

@@ -174,7 +174,7 @@ static void json_provider(struct json *j, const struct top_provider *p)
 void print_json(const struct top_model *m, const struct top_opts *o, FILE *f)
 {
 	static const char *const lost_names[P2P_LOST_NR] = {
-		"events", "maps", "ios", "pids", "pairs", "providers", "names",
+		"events", "maps", "ios", "pids", "pairs", "providers", "names", "nested",
 	};
 	struct utsname un;
 	__u64 used, freeb;

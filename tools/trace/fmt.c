@@ -184,7 +184,13 @@ void trace_summary(const struct trace_state *s, const struct trace_opts *o, FILE
 			json_kv_u64(&j, map_type_name(order[i]), s->io_bytes[order[i]]);
 		json_object_end(&j);
 		json_kv_u64(&j, "fallback_bytes", s->fallback_bytes);
-		json_kv_u64(&j, "drops", s->lost);
+		/* drops: every event missing from the trace, whatever the cause */
+		json_kv_u64(&j, "drops", s->lost + s->skipped);
+		json_key(&j, "lost");
+		json_object_begin(&j);
+		json_kv_u64(&j, "ringbuf", s->lost);
+		json_kv_u64(&j, "nested", s->skipped);
+		json_object_end(&j);
 		json_object_end(&j);
 		json_object_end(&j);
 		return;
@@ -199,4 +205,8 @@ void trace_summary(const struct trace_state *s, const struct trace_opts *o, FILE
 	fprintf(f, " fallback %llu\n", (unsigned long long)s->fallback_bytes);
 	fprintf(f, "dropped events: %llu%s\n", (unsigned long long)s->lost,
 		s->lost ? " (the ring buffer was full: events are missing above)" : "");
+	if (s->skipped)
+		fprintf(f, "skipped hook runs: %llu (the kernel did not run a hook nested in "
+			"itself on one CPU: events are missing above)\n",
+			(unsigned long long)s->skipped);
 }

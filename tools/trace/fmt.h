@@ -26,6 +26,7 @@ struct trace_state {
 	__u64 io_bytes[P2P_MAP_NR];
 	__u64 fallback_bytes;
 	__u64 lost;			/* events the ring buffer had no room for */
+	__u64 skipped;			/* hook runs the kernel skipped (nested) */
 };
 
 void trace_header(const struct trace_opts *o, FILE *f);
