@@ -225,3 +225,21 @@ int BPF_PROG(tp_revoke, struct pci_dev *pdev, unsigned int nr_maps, size_t bytes
 	event_send(e);
 	return 0;
 }
+
+/*
+ * A child of a process that maps P2P memory inherits its MAP_SHARED
+ * mappings: p2ptop looks for them in the child's /proc entry too.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct p2p_pid_stats *ps;
+
+	if (!top_mode || ptgid == ctgid || !bpf_map_lookup_elem(&pid_stats, &ptgid))
+		return 0;
+	ps = pid_stats_of(ctgid, false);
+	if (ps)
+		ADD(ps->inherited, 1);
+	return 0;
+}

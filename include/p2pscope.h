@@ -111,6 +111,7 @@ struct p2p_pid_stats {
 	__u64 faults;
 	__u64 read_bytes, write_bytes;
 	__u64 fallbacks;
+	__u64 inherited;	/* forked from a process that mapped P2P memory */
 };
 
 /* A userspace mapping of our series that holds memory (live_maps map). */

@@ -145,6 +145,7 @@ static struct {
 	struct p2p_pair_key pair_keys[P2P_MAX_PAIRS];
 	struct p2p_pair_stats pairs[P2P_MAX_PAIRS];
 } dump;
+static int ndump_pids;
 
 static void map_error(const char *map, int err)
 {
@@ -176,6 +177,7 @@ static void collect(double secs)
 		     sizeof(dump.pid_keys[0]), dump.pids, sizeof(dump.pids[0]), P2P_MAX_PIDS);
 	if (n < 0)
 		map_error("process", n);
+	ndump_pids = n > 0 ? n : 0;
 	for (int i = 0; i < n; i++) {
 		__u32 pid = dump.pid_keys[i];
 
@@ -200,16 +202,23 @@ static void collect(double secs)
 		top_add_pair_stats(&model, prov, bpf_dev_name(skel, dump.pair_keys[i].client),
 				   &dump.pairs[i]);
 	}
-	if (!model.scanned) {
+	{
 		/* what BPF already follows is not counted again from /proc */
 		static __u64 keys[65536];
 		static struct p2p_live_map known[65536];
-		int nk = map_read(bpf_map__fd(skel->maps.live_maps), false, keys, sizeof(keys[0]),
-				  known, sizeof(known[0]), 65536);
+		static __u32 holders[P2P_MAX_PIDS];
+		int nk = 0, nh = 0;
 
-		top_scan_old_maps(&model, known, nk > 0 ? nk : 0);
-	} else {
-		top_scan_old_maps(&model, NULL, 0);
+		if (setup.features & (1U << FEAT_LIVE))
+			nk = map_read(bpf_map__fd(skel->maps.live_maps), false, keys,
+				      sizeof(keys[0]), known, sizeof(known[0]), 65536);
+		if (nk < 0)
+			map_error("live mappings", nk);
+		/* processes BPF saw map P2P memory or inherit it */
+		for (int i = 0; i < ndump_pids; i++)
+			if (dump.pids[i].faults || dump.pids[i].inherited)
+				holders[nh++] = dump.pid_keys[i];
+		top_scan_old_maps(&model, known, nk > 0 ? nk : 0, holders, nh);
 	}
 	top_end(&model);
 	bpf_losses(skel, &model.lost);
@@ -339,7 +348,14 @@ int main(int argc, char **argv)
 	memcpy(model.only, setup.provider, P2P_NAME_LEN);
 	model.reason = pair_reason;
 	bpf_setup(&setup);
-	model.live_tracked = setup.features & (1U << FEAT_LIVE);
+	/*
+	 * Every mapping is followed: our series' by BPF, sysfs p2pmem ones in
+	 * /proc of the processes BPF saw map or inherit them. Kernels without
+	 * our series have only the sysfs ones.
+	 */
+	model.live_tracked = (setup.features & (1U << FEAT_SYSFS_MMAP)) &&
+			     (!(setup.features & (1U << FEAT_FAULT)) ||
+			      (setup.features & (1U << FEAT_LIVE)));
 	signals();
 
 	if (opts.batch)

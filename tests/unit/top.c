@@ -185,7 +185,7 @@ static void test_old_maps(void)
 	memset(&m, 0, sizeof(m));
 	for (int round = 0; round < 3; round++) {
 		top_begin(&m, round ? 1.0 : 0);
-		top_scan_old_maps(&m, round ? NULL : known, round ? 0 : 1);
+		top_scan_old_maps(&m, known, 1, NULL, 0);
 		top_end(&m);
 		CHECK(m.nprov == 1 && top_live(&m.prov[0]) == 1);
 		CHECK(top_held(&m.prov[0]) == 1 << 20);
@@ -196,10 +196,54 @@ static void test_old_maps(void)
 	/* the process exits */
 	put("proc/4242/smaps", "");
 	top_begin(&m, 1.0);
-	top_scan_old_maps(&m, NULL, 0);
+	top_scan_old_maps(&m, NULL, 0, NULL, 0);
 	top_end(&m);
 	CHECK(top_live(&m.prov[0]) == 0 && top_held(&m.prov[0]) == 0);
 	CHECK(m.nproc == 0);
+	unsetenv("P2PSCOPE_PROC");
+}
+
+/* The held bytes of a sysfs mapping, as it is made, shrunk, inherited and dropped. */
+static void held_round(const __u32 *holders, int n, __s64 prov_held, int nproc)
+{
+	top_begin(&m, 1.0);
+	top_scan_old_maps(&m, NULL, 0, holders, n);
+	top_end(&m);
+	CHECK(top_held(&m.prov[0]) == prov_held);
+	CHECK(m.nproc == nproc);
+}
+
+static void test_sysfs_holders(void)
+{
+	const char *map2m = "7f0000000000-7f0000200000 rw-s 00000000 00:05 9 "
+			    "/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/allocate\n"
+			    "Rss:                2048 kB\n";
+	const char *map1m = "7f0000100000-7f0000200000 rw-s 00100000 00:05 9 "
+			    "/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:00.0/0000:03:00.0/p2pmem/allocate\n"
+			    "Rss:                1024 kB\n";
+	const __u32 parent[] = { 5000 }, both[] = { 5000, 5001 };
+	char proc[600];
+
+	snprintf(proc, sizeof(proc), "%s/proc", fake_root);
+	setenv("P2PSCOPE_PROC", proc, 1);
+	memset(&m, 0, sizeof(m));
+	held_round(NULL, 0, 0, 0);		/* the first scan: nobody yet */
+	put("proc/5000/smaps", map2m);
+	put("proc/5000/comm", "fio\n");
+	held_round(NULL, 0, 0, 0);		/* not a holder BPF named: not scanned */
+	held_round(parent, 1, 2 << 20, 1);	/* BPF saw it mmap */
+	held_round(NULL, 0, 2 << 20, 1);	/* followed from then on */
+	put("proc/5000/smaps", map1m);		/* munmap of the first half */
+	held_round(NULL, 0, 1 << 20, 1);
+	put("proc/5001/smaps", map1m);		/* a child inherits it */
+	put("proc/5001/comm", "fio\n");
+	held_round(both, 2, 1 << 20, 2);	/* the provider's memory once */
+	CHECK(top_proc_held(&m.proc[0]) == 1 << 20 && top_proc_held(&m.proc[1]) == 1 << 20);
+	put("proc/5000/smaps", "");		/* the parent exits */
+	held_round(NULL, 0, 1 << 20, 1);
+	CHECK(m.proc[0].pid == 5001 && top_proc_held(&m.proc[0]) == 1 << 20);
+	put("proc/5001/smaps", "");
+	held_round(NULL, 0, 0, 0);
 	unsetenv("P2PSCOPE_PROC");
 }
 
@@ -270,6 +314,7 @@ int main(void)
 	test_model();
 	test_pairs();
 	test_old_maps();
+	test_sysfs_holders();
 	test_fit();
 	test_sort();
 	fake_end();

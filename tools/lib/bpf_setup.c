@@ -76,7 +76,7 @@ static const struct hook hooks[] = {
 	{ FEAT_CLOSE, "vma-close", "closes of CMB mappings (close events)", IN_BOTH, {
 		{ { "tp_close" } } } },
 	{ FEAT_SYSFS_MMAP, "sysfs-mmap", "sysfs p2pmem mappings (fault events)", IN_BOTH, {
-		{ { "fexit_sysfs_mmap" } } } },
+		{ { "fexit_sysfs_mmap" }, "tp_fork" } } },
 	{ FEAT_LIVE, "live-maps", "memory held per process and mapping", IN_TOP, {
 		{ { "fexit_vma_fault", "fentry_vma_close" } } } },
 	{ FEAT_REVOKE, "revoke", "revocations on unbind (revoke events)", IN_TRACE, {

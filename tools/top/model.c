@@ -262,23 +262,20 @@ static void add_old(struct top_model *m, __u32 pid, __u64 start, __u64 len, cons
 	memcpy(o->bdf, bdf, P2P_NAME_LEN);
 }
 
-static void confirm_old(struct top_model *m, __u32 pid, __u64 start, __u64 len, const char *bdf)
+static bool listed(const __u32 *pids, int n, __u32 pid)
 {
-	for (int i = 0; i < m->nold; i++) {
-		struct top_old_map *o = &m->old[i];
-
-		if (o->pid == pid && o->start == start && o->len == len && !strcmp(o->bdf, bdf))
-			o->seen = true;
-	}
+	for (int i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
 }
 
-void top_scan_old_maps(struct top_model *m, const struct p2p_live_map *known, int nknown)
+void top_scan_old_maps(struct top_model *m, const struct p2p_live_map *known, int nknown,
+		       const __u32 *holders, int nholders)
 {
-	int n = 0;
-
+	known_maps = known;
+	nknown_maps = nknown;
 	if (!m->scanned) {
-		known_maps = known;
-		nknown_maps = nknown;
 		struct dirent *de;
 		DIR *dir = opendir(proc_root());
 
@@ -288,28 +285,42 @@ void top_scan_old_maps(struct top_model *m, const struct p2p_live_map *known, in
 				scan_smaps(m, strtoul(de->d_name, NULL, 10), add_old);
 		if (dir)
 			closedir(dir);
-		known_maps = NULL;
-		nknown_maps = 0;
 	} else {
-		__u32 last = 0;
+		/*
+		 * Found afresh each interval, so a partial munmap, an exit or a
+		 * fork shows at once: the processes that had some, and those
+		 * BPF saw map one (or inherit one) since.
+		 */
+		__u32 pids[TOP_MAX_OLD + P2P_MAX_PIDS];
+		int n = 0;
 
 		for (int i = 0; i < m->nold; i++)
-			m->old[i].seen = false;
-		/* once per process: the entries of a pid are adjacent */
-		for (int i = 0; i < m->nold; i++)
-			if (m->old[i].pid != last)
-				scan_smaps(m, last = m->old[i].pid, confirm_old);
-		for (int i = 0; i < m->nold; i++)
-			if (m->old[i].seen)
-				m->old[n++] = m->old[i];
-		m->nold = n;
+			if (!listed(pids, n, m->old[i].pid))
+				pids[n++] = m->old[i].pid;
+		for (int i = 0; i < nholders; i++)
+			if (!listed(pids, n, holders[i]))
+				pids[n++] = holders[i];
+		m->nold = 0;
+		for (int i = 0; i < n; i++)
+			scan_smaps(m, pids[i], add_old);
 	}
+	known_maps = NULL;
+	nknown_maps = 0;
 	/* counted beside the BPF totals, afresh each interval */
 	for (int i = 0; i < m->nold; i++) {
 		struct top_provider *p = find_provider(m, m->old[i].bdf);
 		struct top_proc *proc = find_proc(m, m->old[i].pid, true);
 
-		if (p) {
+		/*
+		 * A forked child maps the parent's memory at the same place:
+		 * each process holds it, the provider once.
+		 */
+		bool copy = false;
+
+		for (int k = 0; k < i && !copy; k++)
+			copy = m->old[k].start == m->old[i].start && m->old[k].len == m->old[i].len &&
+			       !strcmp(m->old[k].bdf, m->old[i].bdf);
+		if (p && !copy) {
 			p->old_maps++;
 			p->old_bytes += m->old[i].len;
 		}

@@ -64,7 +64,7 @@ struct top_pair {
 	bool seen;
 };
 
-/* Mappings that existed before p2ptop started, found in /proc. */
+/* Mappings found in /proc (see top_scan_old_maps). */
 #define TOP_MAX_OLD 256
 
 struct top_old_map {
@@ -110,11 +110,14 @@ void top_add_pid_stats(struct top_model *m, __u32 pid, const char *comm,
 void top_add_pair_stats(struct top_model *m, const char *provider, const char *client,
 			const struct p2p_pair_stats *s);
 /*
- * Mappings BPF cannot see (populated before the start) are found once in
- * /proc/PID/smaps, leaving out those BPF already follows (known), and then
- * followed there until they go away.
+ * Mappings BPF does not follow itself (populated before the start, and the
+ * sysfs p2pmem/allocate mappings, which have no vma operations to hook)
+ * are found in /proc/PID/smaps, leaving out those BPF follows (known): in
+ * every process at the first call, then in the processes that had some
+ * and in holders (the processes BPF saw map P2P memory or inherit it).
  */
-void top_scan_old_maps(struct top_model *m, const struct p2p_live_map *known, int nknown);
+void top_scan_old_maps(struct top_model *m, const struct p2p_live_map *known, int nknown,
+		       const __u32 *holders, int nholders);
 /* Finish: rates, cross-checks, reasons; drop what went away. */
 void top_end(struct top_model *m);
 
