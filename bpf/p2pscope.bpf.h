@@ -405,7 +405,11 @@ static __always_inline struct p2p_pair_stats *pair_stats_of(__u64 provider, __u6
 	return bpf_map_lookup_elem(&pair_stats, &key);
 }
 
-/* A process's totals; its name is taken once, from the current task. */
+/*
+ * A process's totals; its name is taken once, from the current task's
+ * process (an io_uring worker or SQPOLL thread is named iou-wrk-N or
+ * iou-sqp-N; the process is what the user knows).
+ */
 static __always_inline struct p2p_pid_stats *pid_stats_of(__u32 tgid, bool current_is_it)
 {
 	static const struct p2p_pid_stats zero;
@@ -419,7 +423,9 @@ static __always_inline struct p2p_pid_stats *pid_stats_of(__u32 tgid, bool curre
 		return NULL;
 	}
 	if (current_is_it) {
-		bpf_get_current_comm(comm, sizeof(comm));
+		struct task_struct *t = (void *)bpf_get_current_task();
+
+		BPF_CORE_READ_STR_INTO(&comm, t, group_leader, comm);
 		bpf_map_update_elem(&pid_comm, &tgid, comm, BPF_NOEXIST);
 	}
 	return bpf_map_lookup_elem(&pid_stats, &tgid);

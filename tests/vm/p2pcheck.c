@@ -616,6 +616,63 @@ static int cmd_occupy(const struct opts *o)
 	return 0;
 }
 
+/* Print a step and wait for SIGUSR1 before the next one. */
+static void step(const char *what, const sigset_t *old)
+{
+	printf("step %s\n", what);
+	fflush(stdout);
+	released = 0;
+	while (!released)
+		sigsuspend(old);
+}
+
+/*
+ * lifetime: the life of one mapping of SIZE bytes, a step at each SIGUSR1:
+ * "mapped" (touched), "half" (its second half unmapped), "forked PID" (a
+ * child inherits the first half), "unmapped" (the parent unmaps it, the
+ * child still holds it), "childgone" (the child exited), then exit.
+ */
+static int cmd_lifetime(const struct opts *o)
+{
+	int fd = open_p2p(o), status;
+	sigset_t mask, old;
+	char *p, v = 1, what[64];
+	pid_t child;
+
+	signal(SIGUSR1, on_release);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	p = map_p2p(fd, o->size);
+	for (size_t off = 0; off < o->size; off += 4096)
+		if (fetch_sigbus(p + off, &v, 1))
+			die("the mapping got SIGBUS at %zu", off);
+	step("mapped", &old);
+	if (munmap(p + o->size / 2, o->size / 2))
+		die("munmap of the second half: %s", strerror(errno));
+	step("half", &old);
+	released = 0;	/* the child waits for a SIGUSR1 of its own */
+	child = fork();
+	if (child < 0)
+		die("fork: %s", strerror(errno));
+	if (child == 0) {
+		while (!released)
+			sigsuspend(&old);
+		_exit(p[0] == 1 ? 0 : 3);
+	}
+	snprintf(what, sizeof(what), "forked %d", (int)child);
+	step(what, &old);
+	if (munmap(p, o->size / 2))
+		die("munmap: %s", strerror(errno));
+	close(fd);
+	step("unmapped", &old);
+	kill(child, SIGUSR1);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("the child failed (status %d)", status);
+	step("childgone", &old);
+	return 0;
+}
+
 /* denied: run as a non-root user, opening (or mapping) the char device must fail. */
 static int cmd_denied(const struct opts *o)
 {
@@ -1560,6 +1617,8 @@ static void usage(int code)
 		"  hold   [--size B]  (--cdev) print \"ready\", on SIGUSR1 expect SIGBUS\n"
 		"  occupy [--size B] [--maps N]  hold N touched mappings until SIGUSR1\n"
 		"         or SIGTERM\n"
+		"  lifetime [--size B]  map, unmap half, fork, unmap, child exits: a step\n"
+		"         per SIGUSR1\n"
 		"  denied  (--cdev, as non-root) open or mmap is refused\n"
 		"  remap  [--iterations N] [--child]  (--cdev) map and touch the whole pool\n"
 		"         right after munmap (or a child's exit): no SIGBUS, no wait\n"
@@ -1630,7 +1689,7 @@ int main(int argc, char **argv)
 		{ "vmread", cmd_vmread, 1 }, { "killfault", cmd_killfault, 1 },
 		{ "stall", cmd_stall, 1 }, { "stream", cmd_stream, 1 },
 		{ "storm", cmd_storm, 1 }, { "failnth", cmd_failnth, 0 },
-		{ "iovcopy", cmd_iovcopy, 1 },
+		{ "iovcopy", cmd_iovcopy, 1 }, { "lifetime", cmd_lifetime, 0 },
 	};
 	struct opts o = { .expect = "ok", .size = 1 << 20, .threads = 8, .iterations = 1000,
 			  .maps = 1, .depth = 32, .duration = 10 };
