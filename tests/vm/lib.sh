@@ -94,3 +94,8 @@ rebind_provider() {
 	! has_our_series || mem=(--cdev "/dev/$A")
 	"$bin/p2pcheck" copy "${mem[@]}" --disk "$B_DISK" --size 1048576 --expect ok
 }
+
+# diskstat DISK: the block layer's own counts for the disk, "reads
+# read-merges writes write-merges": a request the layer merged from two
+# I/Os is one request, so tools that count requests are checked with these
+diskstat() { awk '{ print $1, $2, $5, $6 }' "/sys/block/${1#/dev/}/stat"; }

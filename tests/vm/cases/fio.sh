@@ -4,8 +4,9 @@
 # fio, a client we did not write, as users run it: io_uring reads from B
 # into A's CMB through --mem=mmapshared: on the sysfs p2pmem/allocate file
 # (and on /dev/nvmeN with our series), inline, through io_uring's io-wq
-# workers (--force_async) and from an SQPOLL thread. p2ptrace's count and
-# bytes equal fio's own totals; p2ptop shows fio holding the buffer while it
+# workers (--force_async) and from an SQPOLL thread. p2ptrace's bytes equal
+# fio's own totals, and its request count fio's I/Os less those the block
+# layer merged (/sys/block/*/stat); p2ptop shows fio holding the buffer while it
 # runs; reading the root-bus C into the CMB is refused, and shows as
 # NOT_SUPPORTED decisions and one fallback per refused I/O.
 . "$(dirname "$0")/../lib.sh"
@@ -31,15 +32,19 @@ for mem in "${bufs[@]}"; do
 		opts=()
 		[ $mode = inline ] || opts=("$mode")
 		trace_start r$n -j -P "$A_BDF"
+		read -r r0 rm0 _ _ < <(diskstat "$B_DISK")
 		run_fio r$n "$B_DISK" "$mem" "${opts[@]}" ||
 			{ cat "$work/r$n.fioerr"; fail "fio $mode on $mem failed"; }
 		sleep 0.5
+		read -r r1 rm1 _ _ < <(diskstat "$B_DISK")
 		trace_stop r$n
-		want=$(jq -M -c '.jobs[0].read | [.total_ios, .io_bytes]' "$work/r$n.fio")
-		[ "$want" = "[128,8388608]" ] || fail "fio $mode read $want, not 128 I/Os of 64 KiB"
-		expect_eq "fio $mode (${mem##*/}): p2ptrace I/Os and bytes against fio's" \
+		got=$(jq -M -c '.jobs[0].read | [.total_ios, .io_bytes]' "$work/r$n.fio")
+		[ "$got" = "[128,8388608]" ] || fail "fio $mode read $got, not 128 I/Os of 64 KiB"
+		expect_eq "fio $mode: its 128 I/Os are the block layer's requests and merges" \
+			"$((r1 - r0 + rm1 - rm0))" 128
+		expect_eq "fio $mode (${mem##*/}): p2ptrace requests and bytes ($((rm1 - rm0)) merged)" \
 			"$(jq -M -s -c "[.[] | select(.event == \"io\" and .disk == \"${B_DISK#/dev/}\" and .op == \"read\" and .result == \"ok\")] | [length, (map(.bytes) | add)]" "$work/r$n.out")" \
-			"$want"
+			"[$((r1 - r0)),8388608]"
 		expect_eq "fio $mode: every I/O is fio's process" \
 			"$(jq -M -s -c "[.[] | select(.event == \"io\") | .pid] | unique | length" "$work/r$n.out")" 1
 		expect_eq "fio $mode: drops" "$(jq -c 'select(.summary) | .summary.drops' "$work/r$n.out")" 0
