@@ -146,8 +146,9 @@ PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANIFEST ?= $(PREFIX)/share/p2pscope/installed
 INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SBINDIR="$(SBINDIR)" \
-	MANDIR="$(MANDIR)" UNITDIR="$(UNITDIR)" TOOLS="$(TOOLS)"
+	MANDIR="$(MANDIR)" UNITDIR="$(UNITDIR)" MANIFEST="$(MANIFEST)" TOOLS="$(TOOLS)"
 
 install: $(TOOL_BINS)
 	$(INSTALL_ENV) scripts/install install
