@@ -28,7 +28,7 @@ TOPO      := $(B)/lib/topo.o
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
-.PHONY: all tools deps kernel check demo bench clean install uninstall
+.PHONY: all tools deps kernel check demo bench clean install uninstall deb
 .DELETE_ON_ERROR:
 
 all: $(TOOL_BINS) $(LAB_BINS) $(UNIT_BINS)
@@ -156,5 +156,13 @@ install: $(TOOL_BINS)
 uninstall:
 	$(INSTALL_ENV) scripts/install uninstall
 
+# The Debian package, built by dpkg-buildpackage from debian/ in a copy of
+# the tree: build/p2pscope_*.deb, .buildinfo and .changes.
+deb:
+	scripts/deb
+
+# debian/'s leftovers are those of a dpkg-buildpackage run in the tree
 clean:
-	rm -rf $(B)
+	rm -rf $(B) debian/p2pscope debian/p2pscope-dbgsym debian/.debhelper \
+		debian/debhelper-build-stamp debian/files debian/*.substvars \
+		debian/*.debhelper.log
