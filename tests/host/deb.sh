@@ -8,12 +8,14 @@
 # enable the unit. In the lab guest, on each kernel of $DEB_KERNELS
 # (default "patched debian"), p2pdoctor and p2ptop -b 1 1 run from inside
 # the chroot and report the CMB provider (tests/vm/deb-chroot.sh). apt-get
-# remove leaves none of the files dpkg -L listed, and purge nothing else.
+# remove leaves none of the files dpkg -L listed, and purge nothing else,
+# not even the link of an enablement made after install.
 #
 # Needs root and the Debian archive that apt's own sources name (its URI is
 # read from there). The minbase chroot is downloaded once per archive,
 # release, architecture and debootstrap version, and kept as a tarball in
-# ~/.cache/p2pscope; each run unpacks a fresh copy into build/.
+# ~/.cache/p2pscope; each run unpacks a fresh copy into build/, which the
+# guest sees (its /tmp is its own).
 set -euo pipefail
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -121,6 +123,7 @@ if [ ! -s "$tarball" ]; then
 	unshare --mount --propagation private debootstrap --variant=minbase --arch="$arch" \
 		"$suite" "$d" "$uri" >"$work/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$work/debootstrap.log"; rm -rf --one-file-system "$d"; fail "debootstrap $suite failed"; }
+	chmod 0755 "$d"
 	tar -C "$d" --numeric-owner -czf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
 	rm -rf --one-file-system "$d"
 	took debootstrap
@@ -147,6 +150,7 @@ fresh=$(paths)
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp "$deb" "$root/tmp/"
 in_root apt-get -q update >"$work/apt.log" 2>&1 || { tail -n 20 "$work/apt.log"; fail "apt-get update in the chroot"; }
+! grep -E '^[EW]: ' "$work/apt.log" || fail "apt-get update said the above"
 in_root sh -c "cd /tmp && apt-get install -y --no-install-recommends ./${deb##*/}" >"$work/apt.log" 2>&1 ||
 	{ tail -n 30 "$work/apt.log"; fail "apt-get install ./${deb##*/} in the chroot"; }
 ! grep -E -i '^[EW]: |error|warning' "$work/apt.log" || fail "apt-get install said the above"
@@ -163,6 +167,11 @@ expect_status "installed" "install ok installed $version"
 in_root dpkg -L p2pscope >"$work/listed"
 [ -n "$(find "$root/etc/systemd" -name "$unit" 2>/dev/null)" ] && fail "installing enabled $unit"
 ok "apt-get install ./${deb##*/} in the chroot: $(wc -l <"$work/listed") paths, $unit not enabled"
+# the admin enables it, as systemctl enable would (WantedBy=multi-user.target):
+# purge must take that link too
+wants=/etc/systemd/system/multi-user.target.wants
+mkdir -p "$root$wants"
+ln -s "/usr/lib/systemd/system/$unit" "$root$wants/$unit"
 took "apt-get install"
 
 # ---- the tools, for real, in the guest ----
@@ -191,6 +200,7 @@ while read -r kind p; do
 done <"$work/kinds"
 ok "apt-get remove left none of the $(grep -c '^f' "$work/kinds") files dpkg -L listed"
 in_root apt-get purge -y p2pscope >"$work/apt.log" 2>&1 || { tail -n 20 "$work/apt.log"; fail "apt-get purge p2pscope"; }
+[ ! -L "$root$wants/$unit" ] || fail "apt-get purge left the enablement link $wants/$unit"
 st=$(in_root dpkg-query -W -f='${Status}' p2pscope 2>/dev/null || true)
 case $st in ''|"unknown ok not-installed"|"purge ok not-installed") ;; *) fail "after purge dpkg says '$st'" ;; esac
 # what is new since the fresh chroot: the dependencies' files and apt's and
@@ -202,6 +212,6 @@ left=$(comm -13 <(echo "$fresh" | usr_merged | sort -u) <(paths | usr_merged | s
 names="p2pscope|p2ptop|${tools// /|}"
 named=$(paths | grep -E "$names" || true)
 [ -z "$named" ] || fail "after purge, paths still named ($names): $(head -n 5 <<<"$named" | paste -sd ' ')"
-ok "apt-get purge leaves nothing but the dependencies and apt's records"
+ok "apt-get purge takes the enablement link and leaves nothing but the dependencies and apt's records"
 took "remove and purge"
 echo "time: total $((SECONDS - total))s"
