@@ -28,18 +28,24 @@ TOPO      := $(B)/lib/topo.o
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
-.PHONY: all deps kernel check demo bench clean install uninstall
+.PHONY: all tools deps kernel check demo bench clean install uninstall deb
 .DELETE_ON_ERROR:
 
 all: $(TOOL_BINS) $(LAB_BINS) $(UNIT_BINS)
+
+# just what is installed (the Debian package builds this)
+tools: $(TOOL_BINS)
 
 # The BPF programs, one file per concern, linked into one object whose
 # skeleton every BPF tool uses; the skeleton is generated, never edited.
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
 
+# The object's line info names its sources: relative to the tree, so the
+# tools (which embed it) are the same wherever the tree was built.
 $(B)/bpf/%.bpf.o: bpf/%.bpf.c bpf/p2pscope.bpf.h include/p2pscope.h vmlinux.h | $(B)/bpf
-	$(CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I. -c $< -o $@
+	$(CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -fdebug-prefix-map=$(CURDIR)=. \
+		-Iinclude -I. -c $< -o $@
 
 $(B)/p2pscope.bpf.o: $(BPF_OBJS)
 	$(BPFTOOL) gen object $@ $^
@@ -53,21 +59,21 @@ $(B)/%.o: tools/%.c | $(B)/lib $(B)/trace $(B)/top
 $(B)/p2ptrace.o $(B)/p2ptop.o $(BPF_SETUP): $(B)/p2pscope.skel.h
 
 $(B)/p2ptrace: $(B)/p2ptrace.o $(TRACE) $(BPF_SETUP) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(BPF_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
 
 $(B)/p2ptop: $(B)/p2ptop.o $(B)/top/view.o $(TOP) $(TOPO) $(BPF_SETUP) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(BPF_LIBS) $(CURSES) $(PCI_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(CURSES) $(PCI_LIBS) -lm
 
 $(TOPO): CPPFLAGS += $(PCI_CFLAGS)
 
 $(B)/p2pdoctor: $(B)/p2pdoctor.o $(TOPO) $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(PCI_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PCI_LIBS)
 
 $(B)/p2pio: $(B)/p2pio.o $(LIB)
-	$(CC) $(CFLAGS) -o $@ $^ -luring -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -luring -lpthread
 
 $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
-	$(CC) $(CFLAGS) -o $@ $< -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 # Unit tests link the host-side code they test, never BPF or curses.
 $(B)/unit/trace_fmt: $(TRACE)
@@ -76,7 +82,7 @@ $(B)/unit/metrics: $(TOP)
 $(B)/unit/topo: $(TOPO)
 $(B)/unit/topo: LDLIBS += $(PCI_LIBS)
 $(B)/unit/%: tests/unit/%.c $(LIB) | $(B)/unit
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lm
 
 $(B) $(B)/unit $(B)/bpf $(B)/lib $(B)/trace $(B)/top:
 	mkdir -p $@
@@ -119,7 +125,7 @@ $(B)/baseline.skel.h: $(B)/baseline.bpf.o
 	$(BPFTOOL) gen skeleton $< name baseline_bpf >$@
 
 $(B)/baseline: bench/baseline.c $(B)/baseline.skel.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lbpf -lelf -lz
 
 bench: deps
 	$(MAKE) all $(B)/baseline
@@ -140,8 +146,9 @@ PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANIFEST ?= $(PREFIX)/share/p2pscope/installed
 INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SBINDIR="$(SBINDIR)" \
-	MANDIR="$(MANDIR)" UNITDIR="$(UNITDIR)" TOOLS="$(TOOLS)"
+	MANDIR="$(MANDIR)" UNITDIR="$(UNITDIR)" MANIFEST="$(MANIFEST)" TOOLS="$(TOOLS)"
 
 install: $(TOOL_BINS)
 	$(INSTALL_ENV) scripts/install install
@@ -149,5 +156,13 @@ install: $(TOOL_BINS)
 uninstall:
 	$(INSTALL_ENV) scripts/install uninstall
 
+# The Debian package, built by dpkg-buildpackage from debian/ in a copy of
+# the tree: build/p2pscope_*.deb, .buildinfo and .changes.
+deb:
+	scripts/deb
+
+# debian/'s leftovers are those of a dpkg-buildpackage run in the tree
 clean:
-	rm -rf $(B)
+	rm -rf $(B) debian/p2pscope debian/p2pscope-dbgsym debian/.debhelper \
+		debian/debhelper-build-stamp debian/files debian/*.substvars \
+		debian/*.debhelper.log

@@ -3,7 +3,8 @@
 # the unit names the installed p2ptop and passes systemd-analyze verify,
 # the installed tools run from outside the tree, and uninstall leaves the
 # tree exactly as it was: directories that were there before stay, ones a
-# foreign file now lives in stay, and an enabled unit stops it.
+# foreign file now lives in stay, and an enabled unit stops it. With an
+# empty MANIFEST (the Debian package) nothing is recorded.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bad=0
@@ -98,4 +99,15 @@ grep -qx "ExecStart=/usr/sbin/p2ptop -o openmetrics --textfile /var/lib/promethe
 inst uninstall DESTDIR="$D2" PREFIX=/usr || fail "make uninstall PREFIX=/usr: $(cat "$tmp/make.out")"
 [ -z "$(ls -A "$D2")" ] || fail "PREFIX=/usr: uninstall left $(cd "$D2" && find . | tail -n +2)"
 ok "PREFIX=/usr installs into /usr/sbin and /usr/lib/systemd/system, and uninstalls to nothing"
+
+# the Debian package's way: no record (dpkg keeps the list), and no uninstall
+D3=$tmp/pkg
+mkdir "$D3"
+inst install DESTDIR="$D3" PREFIX=/usr MANIFEST= || fail "make install MANIFEST=: $(cat "$tmp/make.out")"
+[ ! -e "$D3/usr/share/p2pscope" ] || fail "MANIFEST= still wrote $(cd "$D3" && find usr/share/p2pscope)"
+for t in $tools; do [ -x "$D3/usr/sbin/$t" ] || fail "MANIFEST=: no /usr/sbin/$t"; done
+inst uninstall DESTDIR="$D3" PREFIX=/usr MANIFEST= && fail "make uninstall MANIFEST= went ahead"
+grep -q "MANIFEST is empty" "$tmp/make.out" || fail "make uninstall MANIFEST= did not say why: $(cat "$tmp/make.out")"
+[ -x "$D3/usr/sbin/p2ptop" ] || fail "a refused uninstall removed files"
+ok "MANIFEST= installs without a record, and uninstall then refuses"
 exit $bad
