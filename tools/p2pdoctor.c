@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "allowlist.h"
 #include "args.h"
 #include "json.h"
+#include "maptype.h"
+#include "readiness.h"
 #include "sysfs.h"
-#include "topo.h"
+#include "topology.h"
 
 #define PROG "p2pdoctor"
 
