@@ -29,6 +29,8 @@ PCI_LIBS   := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
 TOPOLOGY  := $(B)/lib/topology.o
 MAPTYPE   := $(B)/lib/maptype.o $(B)/lib/allowlist.o $(TOPOLOGY)
 READINESS := $(B)/lib/readiness.o
+# IOMMU faults and rules, no libpci or libbpf: p2pdoctor (p2ptrace and p2ptop can reuse it)
+IOMMU     := $(B)/lib/iommu.o
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
@@ -64,7 +66,7 @@ $(B)/p2ptop: $(B)/p2ptop.o $(B)/top/view.o $(TOP) $(MAPTYPE) $(BPF_SETUP) $(LIB)
 
 $(TOPOLOGY): CPPFLAGS += $(PCI_CFLAGS)
 
-$(B)/p2pdoctor: $(B)/p2pdoctor.o $(MAPTYPE) $(READINESS) $(LIB)
+$(B)/p2pdoctor: $(B)/p2pdoctor.o $(MAPTYPE) $(READINESS) $(IOMMU) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(PCI_LIBS) -lz
 
 $(B)/p2pio: $(B)/p2pio.o $(LIB)
@@ -79,6 +81,7 @@ $(B)/unit/top: $(TOP)
 $(B)/unit/metrics: $(TOP)
 $(B)/unit/topo: $(MAPTYPE) $(READINESS)
 $(B)/unit/topo: LDLIBS += $(PCI_LIBS) -lz
+$(B)/unit/iommu: $(IOMMU)
 $(B)/unit/%: tests/unit/%.c $(LIB) | $(B)/unit
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lm
 

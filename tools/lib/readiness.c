@@ -394,8 +394,9 @@ int topo_kernel_checks(struct topo_check *c, int max)
 			SET(message, "no IOMMU groups: devices DMA to bus addresses directly");
 		} else if (groups[2] && !groups[1] && !groups[3] && !groups[0]) {
 			SET(value, "translated");
-			SET(message, "THRU_HOST_BRIDGE mappings go through the IOMMU; IOMMU drivers "
-			    "turn on ACS, which can redirect switch traffic upstream");
+			SET(message, "THRU_HOST_BRIDGE mappings go through the IOMMU, BUS_ADDR ones "
+			    "bypass it (see their warning); IOMMU drivers turn on ACS, which can "
+			    "redirect switch traffic upstream");
 		} else if (groups[1] && !groups[2] && !groups[3] && !groups[0]) {
 			SET(value, "passthrough");
 			SET(message, "identity-mapped: no remapping, but ACS is still turned on");
