@@ -94,3 +94,24 @@ rebind_provider() {
 	! has_our_series || mem=(--cdev "/dev/$A")
 	"$bin/p2pcheck" copy "${mem[@]}" --disk "$B_DISK" --size 1048576 --expect ok
 }
+
+# IOMMU faults the Intel driver logged (dmar_fault_do_one()): the lines, and
+# their count once no more arrive (they are printed from an interrupt, and
+# QEMU's vIOMMU reports them a little after the DMA).
+dmar_fault_lines() { dmesg | grep -E 'DMAR: \[DMA (Read|Write) ' || true; }
+dmar_faults_settled() {
+	local n=-1 m
+	for _ in $(seq 20); do
+		m=$(dmar_fault_lines | wc -l)
+		[ "$m" = "$n" ] && [ "$m" != 0 ] && break
+		n=$m
+		sleep 0.5
+	done
+	dmar_fault_lines | wc -l
+}
+# bar_range BDF N: "START END" of BAR N from sysfs resource, in decimal
+bar_range() {
+	local start end
+	read -r start end _ < <(sed -n "$(($2 + 1))p" "/sys/bus/pci/devices/$1/resource")
+	echo $((start)) $((end))
+}
