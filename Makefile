@@ -21,10 +21,16 @@ LIB       := $(addprefix $(B)/lib/,args.o sysfs.o names.o json.o)
 BPF_SETUP := $(B)/lib/bpf_setup.o
 TRACE     := $(B)/trace/fmt.o
 TOP       := $(addprefix $(B)/top/,model.o table.o metrics.o)
-# PCI topology and the kernel's P2P verdict: p2pdoctor, and p2ptop's reasons
+# The PCI topology walk (the only libpci user), the kernel's map-type rules
+# and host-bridge allowlist on top of it: p2pdoctor, and p2ptop's reasons.
+# Kernel readiness (config, BTF, kallsyms): p2pdoctor.
 PCI_CFLAGS := $(shell pkg-config --cflags libpci 2>/dev/null)
-PCI_LIBS   := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci) -lz
-TOPO      := $(B)/lib/topo.o
+PCI_LIBS   := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
+TOPOLOGY  := $(B)/lib/topology.o
+MAPTYPE   := $(B)/lib/maptype.o $(B)/lib/allowlist.o $(TOPOLOGY)
+READINESS := $(B)/lib/readiness.o
+# IOMMU faults and rules, no libpci or libbpf: p2pdoctor (p2ptrace and p2ptop can reuse it)
+IOMMU     := $(B)/lib/iommu.o
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
 
@@ -61,13 +67,13 @@ $(B)/p2ptrace.o $(B)/p2ptop.o $(BPF_SETUP): $(B)/p2pscope.skel.h
 $(B)/p2ptrace: $(B)/p2ptrace.o $(TRACE) $(BPF_SETUP) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
 
-$(B)/p2ptop: $(B)/p2ptop.o $(B)/top/view.o $(TOP) $(TOPO) $(BPF_SETUP) $(LIB)
+$(B)/p2ptop: $(B)/p2ptop.o $(B)/top/view.o $(TOP) $(MAPTYPE) $(BPF_SETUP) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(CURSES) $(PCI_LIBS) -lm
 
-$(TOPO): CPPFLAGS += $(PCI_CFLAGS)
+$(TOPOLOGY): CPPFLAGS += $(PCI_CFLAGS)
 
-$(B)/p2pdoctor: $(B)/p2pdoctor.o $(TOPO) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PCI_LIBS)
+$(B)/p2pdoctor: $(B)/p2pdoctor.o $(MAPTYPE) $(READINESS) $(IOMMU) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PCI_LIBS) -lz
 
 $(B)/p2pio: $(B)/p2pio.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -luring -lpthread
@@ -79,8 +85,9 @@ $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
 $(B)/unit/trace_fmt: $(TRACE)
 $(B)/unit/top: $(TOP)
 $(B)/unit/metrics: $(TOP)
-$(B)/unit/topo: $(TOPO)
-$(B)/unit/topo: LDLIBS += $(PCI_LIBS)
+$(B)/unit/topo: $(MAPTYPE) $(READINESS)
+$(B)/unit/topo: LDLIBS += $(PCI_LIBS) -lz
+$(B)/unit/iommu: $(IOMMU)
 $(B)/unit/%: tests/unit/%.c $(LIB) | $(B)/unit
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lm
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pdoctor: will this pair of PCI devices do P2PDMA, and if not, why.
- * Reads sysfs, PCI config space (libpci) and the kernel's own files; loads
- * no BPF and needs root only for config space past 64 bytes (ACS).
+ * Reads sysfs, PCI config space (libpci), the kernel's own files and its
+ * log (earlier IOMMU faults); loads no BPF and needs root only for config
+ * space past 64 bytes (ACS) and, where dmesg_restrict is set, the log.
  */
 #define _GNU_SOURCE
 #include <argp.h>
@@ -11,10 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "allowlist.h"
 #include "args.h"
+#include "iommu.h"
 #include "json.h"
+#include "maptype.h"
+#include "readiness.h"
 #include "sysfs.h"
-#include "topo.h"
+#include "topology.h"
 
 #define PROG "p2pdoctor"
 
@@ -47,7 +52,7 @@ static struct {
 /* Text for the terminal: control bytes and bad UTF-8 become \xNN (lib/json). */
 static const char *clean(const char *s)
 {
-	static char bufs[8][512];
+	static char bufs[8][1536];
 	static int next;
 
 	if (!s)
@@ -111,7 +116,76 @@ static const struct argp argp = { options, parse, "[DEVICE...]", doc, NULL, NULL
 struct pair {
 	const struct topo_dev *prov, *cli;
 	struct topo_verdict v;
+	char warning[1024];		/* the IOMMU's, or "" */
+	unsigned long faults;		/* earlier IOMMU faults by cli on prov's BARs */
 };
+
+/* Earlier IOMMU faults on the providers' BARs, by device and BAR. */
+#define MAX_FAULT_GROUPS 64
+
+static struct {
+	int lines;			/* kernel log lines read, or -errno */
+	char source[256];		/* what was read, or why it could not be */
+	struct iommu_bars bars;
+	struct {
+		char dev[TOPO_BDF_LEN];	/* the faulting device */
+		int bar;		/* index in bars */
+		unsigned long count;
+		struct iommu_fault last;
+	} g[MAX_FAULT_GROUPS];
+	int ng;
+	unsigned long other;		/* faults on no provider's BAR */
+	unsigned long ungrouped;	/* on one, beyond MAX_FAULT_GROUPS */
+} faults;
+
+static void fault_line(const char *line, void *arg)
+{
+	struct iommu_fault f;
+	char dev[TOPO_BDF_LEN];
+	int b, i;
+
+	(void)arg;
+	if (!iommu_fault_parse(line, &f))
+		return;
+	b = provider_for_addr(&faults.bars, f.addr);
+	if (b < 0) {
+		faults.other++;
+		return;
+	}
+	iommu_fault_bdf(&f, dev, sizeof(dev));
+	for (i = 0; i < faults.ng; i++)
+		if (faults.g[i].bar == b && !strcmp(faults.g[i].dev, dev))
+			break;
+	if (i == faults.ng) {
+		if (i == MAX_FAULT_GROUPS) {
+			faults.ungrouped++;
+			return;
+		}
+		faults.ng++;
+		snprintf(faults.g[i].dev, sizeof(faults.g[i].dev), "%s", dev);
+		faults.g[i].bar = b;
+	}
+	faults.g[i].count++;
+	faults.g[i].last = f;
+}
+
+static void read_faults(void)
+{
+	provider_bars_load(&faults.bars);
+	faults.lines = iommu_klog_read(fault_line, NULL, faults.source, sizeof(faults.source));
+}
+
+/* earlier faults by client on provider's BARs */
+static unsigned long pair_faults(const char *provider, const char *client)
+{
+	unsigned long n = 0;
+
+	for (int i = 0; i < faults.ng; i++)
+		if (!strcmp(faults.g[i].dev, client) &&
+		    !strcmp(faults.bars.bar[faults.g[i].bar].bdf, provider))
+			n += faults.g[i].count;
+	return n;
+}
 
 static struct topo_dev *devs;
 static int ndev;
@@ -196,6 +270,47 @@ static const char *allow_text(int allow)
 }
 
 /* ---- text ---- */
+
+/* "write at 0xfc000000: PTE Write access is not set (DMAR fault reason 0x05)" */
+static const char *fault_text(const struct iommu_fault *f, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s at 0x%llx: %s (%s 0x%02x)", iommu_dir_name(f->dir),
+		 (unsigned long long)f->addr, f->reason_text,
+		 f->kind == IOMMU_KIND_INTEL ? "DMAR fault reason" : "AMD-Vi flags", f->reason);
+	return buf;
+}
+
+static void print_faults_text(void)
+{
+	char buf[256];
+
+	if (faults.lines < 0) {
+		printf("\nIOMMU FAULTS\n  kernel log not readable (%s): earlier IOMMU faults unknown; "
+		       "root or CAP_SYSLOG can read it\n", clean(faults.source));
+		return;
+	}
+	printf("\nIOMMU FAULTS (earlier, on the providers' memory; %d lines of %s)\n", faults.lines,
+	       clean(faults.source));
+	if (!faults.ng)
+		printf("  none\n");
+	else
+		printf("  %-13s %-13s %3s %6s  %s\n", "DEVICE", "PROVIDER", "BAR", "COUNT", "LAST");
+	for (int i = 0; i < faults.ng; i++) {
+		const struct iommu_bar *b = &faults.bars.bar[faults.g[i].bar];
+
+		printf("  %-13s %-13s %3d %6lu  %s\n", clean(faults.g[i].dev), clean(b->bdf), b->bar,
+		       faults.g[i].count, clean(fault_text(&faults.g[i].last, buf, sizeof(buf))));
+	}
+	if (faults.ungrouped)
+		printf("  %lu more on the providers' memory, from more devices than listed\n",
+		       faults.ungrouped);
+	if (faults.other)
+		printf("  %lu other IOMMU fault%s, at addresses in no provider's BAR\n", faults.other,
+		       faults.other > 1 ? "s" : "");
+	if (faults.ng)
+		printf("  (the kernel rate-limits these messages: there may have been more faults than "
+		       "lines)\n");
+}
 
 static void print_text(const struct topo_check *checks, int nchecks, const struct topo_host *hosts,
 		       int nhosts, const struct topo_dev **provs, int nprov,
@@ -314,12 +429,79 @@ static void print_text(const struct topo_check *checks, int nchecks, const struc
 				printf("  %28s note: %s\n", "", clean(p->v.note));
 			if (p->v.fix[0] && (opt.verbose || p->v.map_type == TOPO_MAP_NOT_SUPPORTED))
 				printf("  %28s fix: %s\n", "", clean(p->v.fix));
+			if (p->warning[0])
+				printf("  %28s warning: %s\n", "", clean(p->warning));
+			if (p->faults)
+				printf("  %28s faults: %lu earlier IOMMU fault%s by the client on the "
+				       "provider's memory (IOMMU FAULTS below)\n", "", p->faults,
+				       p->faults > 1 ? "s" : "");
 		}
 	}
+	print_faults_text();
 	printf("\n%s: %s\n", PROG, clean(verdict));
 }
 
 /* ---- JSON ---- */
+
+static void hex_string(struct json *j, const char *key, unsigned long long v)
+{
+	char buf[24];
+
+	/* a string: JSON readers lose bits of numbers above 2^53 */
+	snprintf(buf, sizeof(buf), "0x%llx", v);
+	json_kv_string(j, key, buf);
+}
+
+static void print_faults_json(struct json *j)
+{
+	bool readable = faults.lines >= 0;
+
+	json_key(j, "iommu_faults");
+	json_object_begin(j);
+	json_kv_bool(j, "readable", readable);
+	json_kv_string(j, "source", readable ? faults.source : NULL);
+	json_kv_string(j, "error", readable ? NULL : faults.source);
+	json_key(j, "lines");
+	if (readable)
+		json_u64(j, faults.lines);
+	else
+		json_null(j);
+	json_key(j, "faults");
+	json_array_begin(j);
+	for (int i = 0; i < faults.ng; i++) {
+		const struct iommu_bar *b = &faults.bars.bar[faults.g[i].bar];
+		const struct iommu_fault *f = &faults.g[i].last;
+
+		json_object_begin(j);
+		json_kv_string(j, "device", faults.g[i].dev);
+		json_kv_string(j, "provider", b->bdf);
+		json_kv_s64(j, "bar", b->bar);
+		hex_string(j, "bar_start", b->start);
+		hex_string(j, "bar_end", b->end);
+		json_kv_u64(j, "count", faults.g[i].count);
+		json_key(j, "last");
+		json_object_begin(j);
+		json_kv_string(j, "iommu", iommu_kind_name(f->kind));
+		json_kv_string(j, "direction", iommu_dir_name(f->dir));
+		hex_string(j, "address", f->addr);
+		json_kv_u64(j, "reason", f->reason);
+		json_kv_string(j, "reason_text", f->reason_text);
+		json_key(j, "pasid");
+		if (f->has_pasid)
+			json_u64(j, f->pasid);
+		else
+			json_null(j);
+		json_object_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "other");
+	if (readable)
+		json_u64(j, faults.other + faults.ungrouped);
+	else
+		json_null(j);
+	json_object_end(j);
+}
 
 static void print_json(const struct topo_check *checks, int nchecks, const struct topo_host *hosts,
 		       int nhosts, const struct topo_dev **provs, int nprov,
@@ -451,9 +633,17 @@ static void print_json(const struct topo_check *checks, int nchecks, const struc
 		json_kv_bool(&j, "cpu_rule", p->v.cpu_rule);
 		json_kv_bool(&j, "guessed", p->v.guessed);
 		json_kv_string(&j, "note", OR_NULL(p->v.note));
+		json_kv_string(&j, "warning", OR_NULL(p->warning));
+		json_key(&j, "iommu_faults");
+		if (faults.lines >= 0)
+			json_u64(&j, p->faults);
+		else
+			json_null(&j);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+
+	print_faults_json(&j);
 
 	json_key(&j, "summary");
 	json_object_begin(&j);
@@ -472,7 +662,7 @@ int main(int argc, char **argv)
 	struct topo_host hosts[64];
 	const struct topo_dev **provs, **clis;
 	struct pair *pairs;
-	int nchecks, nhosts, nprov = 0, ncli = 0, npairs = 0, ncannot = 0;
+	int nchecks, nhosts, nprov = 0, ncli = 0, npairs = 0, ncannot = 0, nwarn = 0;
 	bool named_prov = false, ready;
 	const struct topo_check *p2p = NULL;
 	char verdict[1024];
@@ -520,6 +710,7 @@ int main(int argc, char **argv)
 			p2p = &checks[i];
 	ready = p2p && p2p->status == TOPO_OK;
 	nhosts = topo_hosts(hosts, 64);
+	read_faults();
 
 	pairs = calloc((size_t)nprov * ncli + 1, sizeof(*pairs));
 	if (!pairs)
@@ -532,6 +723,10 @@ int main(int argc, char **argv)
 			p->cli = clis[k];
 			topo_predict(p->prov->bdf, p->cli->bdf, &p->v);
 			ncannot += p->v.map_type == TOPO_MAP_NOT_SUPPORTED;
+			nwarn += iommu_pair_warning(p->v.map_type == TOPO_MAP_BUS_ADDR, p->cli->iommu,
+						    p->prov->bdf, p->cli->bdf, p->v.distance,
+						    p->warning, sizeof(p->warning));
+			p->faults = pair_faults(p->prov->bdf, p->cli->bdf);
 		}
 
 	if (!ready)
@@ -547,6 +742,10 @@ int main(int argc, char **argv)
 		snprintf(verdict, sizeof(verdict), "%d of %d pairs cannot do P2P", ncannot, npairs);
 	else
 		snprintf(verdict, sizeof(verdict), "all %d pairs can do P2P", npairs);
+	if (ready && npairs && nwarn)
+		snprintf(verdict + strlen(verdict), sizeof(verdict) - strlen(verdict),
+			 "; %d BUS_ADDR pair%s behind a translating IOMMU: see %s warning", nwarn,
+			 nwarn > 1 ? "s" : "", nwarn > 1 ? "their" : "its");
 
 	if (opt.json)
 		print_json(checks, nchecks, hosts, nhosts, provs, nprov, clis, ncli, pairs, npairs,

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -38,7 +39,7 @@ static struct {
 	unsigned long long chunk;
 	double duration;
 	unsigned long long offset;
-	bool verify, no_fallback, json, verbose;
+	bool verify, pattern, no_fallback, json, verbose;
 } opt = { .threads = 1, .chunk = 65536, .depth = 4 };
 
 static volatile sig_atomic_t stop;
@@ -57,15 +58,26 @@ static const char doc[] =
 "kernels from 6.17) is copied through a host bounce buffer and counted as a\n"
 "fallback; --no-fallback makes that an error. A chunk is one I/O, so at most\n"
 "2147479552 bytes (the kernel's limit for one read or write). A short read\n"
-"or write is an error. Exit status: 0 when every chunk was copied (and\n"
-"verified, with --verify), 1 on an I/O error, 2 on bad input.\n"
+"or write is an error.\n"
+"\n"
+"--verify reads every chunk back from both devices and compares them. A\n"
+"chunk of SRC that is all zeros proves nothing: DST may hold zeros because\n"
+"nothing was written (an IOMMU can drop P2P DMA while the I/O reports\n"
+"success). Such chunks are counted and said, never claimed a match; with\n"
+"--pattern p2pio first writes SRC's range with data of its own, different\n"
+"for every run and every 8 bytes, so a match proves the bytes moved.\n"
+"\n"
+"Exit status: 0 when every chunk was copied (and, with --verify, found equal\n"
+"with data that proves it), 1 on an I/O error or a chunk that differs, 2 on\n"
+"bad input, 3 when every chunk was equal but some of SRC's were all zeros.\n"
 "\n"
 "EXAMPLES:\n"
 "    p2pio -n 256 /dev/nvme2n1 /dev/nvme0n1          # 16 MiB in 64 KiB chunks\n"
 "    p2pio -t 2 -q 8 -D 10 --verify --cdev /dev/nvme1 /dev/nvme2n1 /dev/nvme2n1\n"
+"    p2pio -n 64 --verify --pattern /dev/nvme2n1 /dev/nvme0n1  # overwrites SRC\n"
 "    p2pio -j --host -n 256 /dev/nvme2n1 /dev/nvme0n1  # the same through RAM\n";
 
-enum { OPT_VERIFY = 0x100 };	/* long only: -V is --version */
+enum { OPT_VERIFY = 0x100, OPT_PATTERN };	/* long only: -V is --version */
 
 static const struct argp_option options[] = {
 	{ "threads", 't', "N", 0, "Worker threads (default 1)", 0 },
@@ -75,6 +87,8 @@ static const struct argp_option options[] = {
 	{ "depth", 'q', "N", 0, "io_uring queue depth per thread (default 4)", 0 },
 	{ "offset", 'o', "BYTES", 0, "Start this far into both devices", 0 },
 	{ "verify", OPT_VERIFY, NULL, 0, "Read back every chunk of DST and compare with SRC", 0 },
+	{ "pattern", OPT_PATTERN, NULL, 0, "With --verify: first overwrite SRC's range with a pattern "
+	  "of this run, so a match proves the copy", 0 },
 	{ "no-fallback", 'F', NULL, 0, "Fail instead of bouncing refused chunks", 0 },
 	{ "cdev", 'C', "DEV", 0, "Buffer: mmap of this NVMe char device's CMB", 0 },
 	{ "sysfs", 'S', "BDF", 0, "Buffer: sysfs p2pmem/allocate of this provider", 0 },
@@ -83,6 +97,9 @@ static const struct argp_option options[] = {
 	{ "verbose", 'v', NULL, 0, "Say which buffer is used", 0 },
 	{ 0 },
 };
+
+/* --verify found every chunk equal, but some only because both were zeros */
+#define EXIT_UNPROVEN 3
 
 /* the most one read() or write() moves: MAX_RW_COUNT, INT_MAX & PAGE_MASK */
 #define MAX_IO_BYTES 0x7ffff000ULL
@@ -124,6 +141,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 			die_usage("offset %llu is not a multiple of 4096", opt.offset);
 		break;
 	case OPT_VERIFY: opt.verify = true; break;
+	case OPT_PATTERN: opt.pattern = true; break;
 	case 'F': opt.no_fallback = true; break;
 	case 'C': case 'S': case 'H':
 		if (opt.kind != BUF_AUTO)
@@ -148,6 +166,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 			die_usage("need SRC and DST block devices (see --help)");
 		if (opt.chunks && opt.duration)
 			die_usage("give -n or -D, not both");
+		if (opt.pattern && !opt.verify)
+			die_usage("--pattern is for --verify: without it nothing reads the pattern back");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -251,6 +271,7 @@ static double deadline;
 
 struct counters {
 	unsigned long long bytes, chunks, p2p_ios, refused, fallbacks, verified;
+	unsigned long long zero;	/* verified chunks whose SRC was all zeros */
 	int error;		/* first errno, 0 if none */
 	char what[160];
 };
@@ -333,14 +354,59 @@ static void bounce(struct counters *c, char *bounce_buf, unsigned long long off,
 		c->fallbacks++;
 }
 
+/* ---- the pattern ---- */
+
+static uint64_t seed;	/* of this run: an earlier run's pattern on DST proves nothing */
+
+/* the 8 bytes at byte offset off of the device: splitmix64, never 0 */
+static uint64_t pattern_word(unsigned long long off)
+{
+	uint64_t x = seed + off / 8 * 0x9e3779b97f4a7c15ULL;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x ? x : 1;
+}
+
+static void pattern_fill(char *buf, unsigned long long off)
+{
+	for (unsigned long long i = 0; i < opt.chunk; i += 8) {
+		uint64_t w = pattern_word(off + i);
+
+		memcpy(buf + i, &w, 8);
+	}
+}
+
+static bool pattern_holds(const char *buf, unsigned long long off)
+{
+	for (unsigned long long i = 0; i < opt.chunk; i += 8) {
+		uint64_t w = pattern_word(off + i);
+
+		if (memcmp(buf + i, &w, 8))
+			return false;
+	}
+	return true;
+}
+
+static bool all_zero(const char *buf, size_t len)
+{
+	return !buf[0] && !memcmp(buf, buf + 1, len - 1);
+}
+
 static void verify_chunk(struct counters *c, char *a, char *b, unsigned long long off)
 {
 	if (!sync_io(c, 0, src_fd, a, off, "verify: read SRC") ||
 	    !sync_io(c, 0, dst_fd, b, off, "verify: read DST"))
 		return;
+	if (opt.pattern && !pattern_holds(a, off))
+		return fail(c, EILSEQ, "verify: SRC does not hold the pattern written to it in the "
+			    "chunk at %llu", off);
 	if (memcmp(a, b, opt.chunk))
 		return fail(c, EILSEQ, "verify: DST differs from SRC in the chunk at %llu", off);
 	c->verified++;
+	/* equal zeros are what DST holds when nothing was written at all */
+	c->zero += all_zero(a, opt.chunk);
 }
 
 struct worker {
@@ -441,6 +507,41 @@ slot_done:
 	return NULL;
 }
 
+/*
+ * SRC's range, every chunk the copy will read, written with this run's
+ * pattern before the copy starts (through host memory, not timed).
+ * Returns the bytes written; a failure is one line and exit 1.
+ */
+static unsigned long long write_pattern(void)
+{
+	unsigned long long n = span / opt.chunk, done = 0;
+	struct counters c = { 0 };
+	char *buf;
+
+	if (opt.chunks && opt.chunks < n)
+		n = opt.chunks;
+	while (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		if (errno != EINTR)
+			die_usage("getrandom: %s", strerror(errno));
+	if (posix_memalign((void **)&buf, 4096, opt.chunk))
+		die_usage("out of memory for a %llu byte pattern buffer", opt.chunk);
+	for (unsigned long long k = 0; k < n && !stop; k++) {
+		unsigned long long off = opt.offset + k * opt.chunk;
+
+		pattern_fill(buf, off);
+		if (!sync_io(&c, 1, src_fd, buf, off, "--pattern: write to SRC")) {
+			fprintf(stderr, "p2pio: %s: %s\n", c.what, strerror(c.error));
+			exit(1);
+		}
+		done += opt.chunk;
+	}
+	/* the copy reads it back with O_DIRECT: make it the device's, not a cache's */
+	if (fsync(src_fd))
+		die_usage("--pattern: fsync of %s: %s", opt.src, strerror(errno));
+	free(buf);
+	return done;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -457,13 +558,14 @@ int main(int argc, char **argv)
 	char desc[320];
 	double t0, secs, cpu;
 	unsigned long started = 0;
-	bool matched;
+	unsigned long long pattern_bytes = 0;
+	bool matched, proven;
 	size_t len;
 	char *buf;
 	int err;
 
 	args_parse(&argp, argc, argv);
-	src_fd = open_disk(opt.src, O_RDONLY, &src_size);
+	src_fd = open_disk(opt.src, opt.pattern ? O_RDWR : O_RDONLY, &src_size);
 	dst_fd = open_disk(opt.dst, O_WRONLY, &dst_size);
 	if (opt.verify) {
 		close(dst_fd);
@@ -481,6 +583,8 @@ int main(int argc, char **argv)
 	buf = map_buffer(len, desc, sizeof(desc));
 	if (opt.verbose)
 		fprintf(stderr, "p2pio: buffer %s, %zu bytes\n", desc, len);
+	if (opt.pattern)
+		pattern_bytes = write_pattern();
 
 	w = calloc(opt.threads, sizeof(*w));
 	if (!w)
@@ -510,6 +614,7 @@ int main(int argc, char **argv)
 		sum.refused += w[i].c.refused;
 		sum.fallbacks += w[i].c.fallbacks;
 		sum.verified += w[i].c.verified;
+		sum.zero += w[i].c.zero;
 		if (!sum.error && w[i].c.error) {
 			sum.error = w[i].c.error;
 			memcpy(sum.what, w[i].c.what, sizeof(sum.what));
@@ -522,6 +627,8 @@ int main(int argc, char **argv)
 
 	/* a match is claimed only for a copy that finished and was all checked */
 	matched = opt.verify && !sum.error && sum.verified == sum.chunks;
+	/* a match of zeros is no proof that anything was copied */
+	proven = matched && !sum.zero;
 	if (opt.json) {
 		struct json j;
 
@@ -544,9 +651,17 @@ int main(int argc, char **argv)
 		json_kv_u64(&j, "refused", sum.refused);
 		json_kv_u64(&j, "fallbacks", sum.fallbacks);
 		json_kv_u64(&j, "verified", sum.verified);
+		json_kv_u64(&j, "zero_chunks", sum.zero);
+		json_kv_bool(&j, "pattern", opt.pattern);
+		json_kv_u64(&j, "pattern_bytes", pattern_bytes);
 		json_key(&j, "dst_matches");
 		if (opt.verify)
 			json_bool(&j, matched);
+		else
+			json_null(&j);
+		json_key(&j, "proven");
+		if (opt.verify)
+			json_bool(&j, proven);
 		else
 			json_null(&j);
 		json_kv_string(&j, "error", sum.error ? sum.what : NULL);
@@ -560,14 +675,29 @@ int main(int argc, char **argv)
 		       sum.bytes ? cpu / (sum.bytes / 1073741824.0) : 0);
 		printf("  P2P I/Os %llu, refused %llu, fallbacks %llu (bounced through host memory)\n",
 		       sum.p2p_ios, sum.refused, sum.fallbacks);
-		if (matched)
+		if (opt.pattern)
+			printf("  pattern: %llu bytes of this run's pattern written to SRC first\n",
+			       pattern_bytes);
+		if (proven)
 			printf("  verified %llu chunks: DST matches SRC\n", sum.verified);
+		else if (matched && sum.zero == sum.verified)
+			printf("  verified %llu chunks, %llu of them all zeros: a copy of zeros proves "
+			       "nothing (use --pattern)\n", sum.verified, sum.zero);
+		else if (matched)
+			printf("  verified %llu chunks, %llu of them all zeros: a copy of zeros proves "
+			       "nothing (use --pattern); the other %llu are equal to SRC\n",
+			       sum.verified, sum.zero, sum.verified - sum.zero);
 		else if (opt.verify)
-			printf("  verified %llu of %llu chunks before the error: nothing is claimed "
-			       "about the rest\n", sum.verified, sum.chunks);
+			printf("  verified %llu of %llu chunks before the error%s: nothing is claimed "
+			       "about the rest\n", sum.verified, sum.chunks,
+			       sum.zero ? ", some all zeros" : "");
 		if (sum.error)
 			fprintf(stderr, "p2pio: %s: %s\n", sum.what, strerror(sum.error));
+		else if (matched && !proven)
+			fprintf(stderr, "p2pio: %llu of %llu verified chunks of SRC were all zeros: "
+				"nothing proves they were copied (use --pattern)\n", sum.zero,
+				sum.verified);
 	}
 	fflush(stdout);
-	return sum.error ? 1 : 0;
+	return sum.error ? 1 : matched && !proven ? EXIT_UNPROVEN : 0;
 }

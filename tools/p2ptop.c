@@ -21,7 +21,7 @@
 #include "sysfs.h"
 #include "metrics.h"
 #include "model.h"
-#include "topo.h"
+#include "maptype.h"
 #include "table.h"
 #include "view.h"
 #include "p2pscope.skel.h"

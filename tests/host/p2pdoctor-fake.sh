@@ -1,7 +1,9 @@
 # p2pdoctor's command line on a fake machine (the lab's topology under
 # $P2PSCOPE_SYSFS, with /proc, /boot and pci.ids of its own): exit status
 # per named pairs, the pair matrix and reasons, JSON that stays valid UTF-8
-# and text without control bytes when driver and device names are hostile.
+# and text without control bytes when driver and device names are hostile;
+# behind a translating IOMMU, the warning on BUS_ADDR pairs and the earlier
+# faults of a fake kernel log on the provider's BAR.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 doc=$top/build/p2pdoctor
@@ -76,6 +78,9 @@ write(f"{root}/boot/config-6.12.57-fake", "CONFIG_ZONE_DEVICE=y\nCONFIG_PCI_P2PD
 EOF
 export P2PSCOPE_SYSFS=$root/sys P2PSCOPE_PROC=$root/proc P2PSCOPE_BOOT=$root/boot
 export P2PSCOPE_OSRELEASE=6.12.57-fake P2PSCOPE_PCI_IDS=$root/pci.ids
+# the kernel log: empty for now, never the build host's
+: >"$root/kmsg"
+export P2PSCOPE_KMSG=$root/kmsg
 
 # run NAME WANT-EXIT ARGS...: text and JSON of one invocation, both checked
 run() {
@@ -119,6 +124,10 @@ grep -q '^  nvme0          NOSUP       NOSUP       BUS 0       BUS 4 *$' "$root/
 	fail "no matrix row for nvme0"
 grep -q '^p2pdoctor: 2 of 4 pairs cannot do P2P$' "$root/all.txt" || fail "verdict line"
 ok "matrix and verdict line"
+[ "$(jq -c '[.iommu_faults.readable, .iommu_faults.lines, .iommu_faults.faults, ([.pairs[].warning] | unique)]' "$root/all.json")" = \
+	'[true,0,[],[null]]' ] || fail "no IOMMU: warnings or faults"
+grep -q '^  none$' "$root/all.txt" || fail "no 'none' under IOMMU FAULTS"
+ok "no IOMMU, empty log: no warning, no fault"
 
 # named devices: their pairs only
 run switch 0 -d nvme0,nvme1
@@ -145,6 +154,70 @@ name=$(jq -r '.devices[] | select(.bdf == "0000:00:04.0") | .name' "$root/all.js
 grep -qF 'Red Hat, Inc. Evil \x1b]0;owned\x07 controller \xc3( \xed\xa0\x80 end' "$root/all.txt" ||
 	fail "C's name in the text"
 ok "hostile driver and device names: valid JSON, clean text"
+
+# Every function behind a translating IOMMU (DMA-FQ; C's group DMA), A's CMB
+# in BAR 2, and a kernel log with three faults by B on it, one elsewhere,
+# and lines that only look like faults.
+python3 - "$root" <<'PY'
+import os, sys
+root = sys.argv[1]
+sysfs = root + "/sys"
+for bdf in sorted(os.listdir(f"{sysfs}/bus/pci/devices")):
+    g, t = (5, "DMA") if bdf == "0000:00:04.0" else (3, "DMA-FQ")
+    os.makedirs(f"{sysfs}/kernel/iommu_groups/{g}", exist_ok=True)
+    open(f"{sysfs}/kernel/iommu_groups/{g}/type", "w").write(t + "\n")
+    dev = os.path.realpath(f"{sysfs}/bus/pci/devices/{bdf}")
+    os.symlink(os.path.relpath(f"{sysfs}/kernel/iommu_groups/{g}", dev), dev + "/iommu_group")
+a = os.path.realpath(f"{sysfs}/bus/pci/devices/0000:03:00.0")
+open(a + "/resource", "w").write("0x00000000fe800000 0x00000000fe803fff 0x0000000000140204\n"
+    "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+    "0x00000000fc000000 0x00000000fcffffff 0x000000000014220c\n")
+open(root + "/kmsg", "wb").write(
+    b"6,1,0,-;Linux version 6.12.57-fake\n"
+    b"3,2,1,-;DMAR: DRHD: handling fault status reg 2\n"
+    b"3,3,2,-;DMAR: [DMA Write NO_PASID] Request device [04:00.0] fault addr 0xfc000000 [fault reason 0x05] PTE Write access is not set\n"
+    b"3,4,3,-;DMAR: [DMA Write NO_PASID] Request device [0000:04:00.0] fault addr 0xfc010000 [fault reason 0x05] PTE Write access is not set\n"
+    b"3,5,4,-;DMAR: [DMA Read NO_PASID] Request device [00:04.0] fault addr 0x7f000000 [fault reason 0x06] PTE Read access is not set\n"
+    b"3,6,5,-;DMAR: [DMA Read PASID 0x3] Request device [04:00.0] fault addr 0xfc020000 [fault reason 0x06] \x1b]0;owned\x07 \xff evil\n"
+    b"3,7,6,-;DMAR: [DMA Write NO_PASID] Request device [04:00.0] fault addr 0xfc03\n")
+PY
+run iommu 0 -d nvme0,nvme1
+cat "$root/iommu.txt"
+[ "$(jq -r '.checks[] | select(.name == "iommu") | .value' "$root/iommu.json")" = translated ] || fail "iommu check"
+for c in 0000:03:00.0 0000:04:00.0; do
+	w=$(pair iommu 0000:03:00.0 $c .warning)
+	case $w in
+	"the IOMMU translates DMA of $c, but a BUS_ADDR mapping is not in its domain: the transfer works only if the fabric routes it inside the "*"(not in a VM with a vIOMMU, not where a switch forwards P2P upstream)"*"p2pio --verify --pattern --sysfs 0000:03:00.0 SRC DST"*"Fix: iommu=pt or an identity domain"*"a VM without a vIOMMU or with the devices passed through"*"allowlisted host bridge"*) ;;
+	*) fail "A<->$c warning: '$w'" ;;
+	esac
+done
+[ "$(grep -c '^ *warning: the IOMMU translates DMA of ' "$root/iommu.txt")" = 2 ] || fail "text: want a warning line per BUS_ADDR pair"
+grep -q '^p2pdoctor: all 2 pairs can do P2P; 2 BUS_ADDR pairs behind a translating IOMMU: see their warning$' "$root/iommu.txt" ||
+	fail "verdict line with warnings"
+expect() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; ok "$1 = $3"; }
+expect "faults on A's BAR" "$(jq -c '[.iommu_faults.faults[] | [.device, .provider, .bar, .bar_start, .bar_end, .count]]' "$root/iommu.json")" \
+	'[["0000:04:00.0","0000:03:00.0",2,"0xfc000000","0xfcffffff",3]]'
+expect "the last of them" "$(jq -c '.iommu_faults.faults[0].last | [.iommu, .direction, .address, .reason, .pasid, .reason_text]' "$root/iommu.json")" \
+	'["intel","read","0xfc020000",6,3,"\u001b]0;owned\u0007 \\xff evil"]'
+expect "faults elsewhere, lines read" "$(jq -c '[.iommu_faults.other, .iommu_faults.lines, .iommu_faults.source]' "$root/iommu.json")" \
+	"[1,7,\"$root/kmsg\"]"
+expect "faults per pair" "$(jq -c '[.pairs[] | .iommu_faults]' "$root/iommu.json")" '[0,3]'
+grep -q '^  0000:04:00.0  0000:03:00.0    2      3  read at 0xfc020000: \\x1b]0;owned\\x07 \\xff evil (DMAR fault reason 0x06)$' "$root/iommu.txt" ||
+	fail "text: the fault line"
+grep -q '^  1 other IOMMU fault, at addresses in no provider.s BAR$' "$root/iommu.txt" || fail "text: other faults"
+grep -q 'faults: 3 earlier IOMMU faults by the client on the provider.s memory' "$root/iommu.txt" || fail "text: the pair's faults"
+# the log unreadable: one line, and no counts made up
+P2PSCOPE_KMSG=$root/no-log run nolog 0 -d nvme0,nvme1
+expect "unreadable log" "$(jq -c '[.iommu_faults.readable, .iommu_faults.lines, .iommu_faults.other, ([.pairs[].iommu_faults] | unique)]' "$root/nolog.json")" \
+	'[false,null,null,[null]]'
+[ "$(grep -c 'kernel log not readable' "$root/nolog.txt")" = 1 ] || fail "no one line for the unreadable log"
+grep -q "^  kernel log not readable ($root/no-log: No such file or directory): earlier IOMMU faults unknown" "$root/nolog.txt" ||
+	fail "the unreadable log's line"
+ok "translating IOMMU: a warning per BUS_ADDR pair, B's faults on A's BAR counted, the log's text escaped"
+# identity domains: no warning
+for g in 3 5; do echo identity >"$root/sys/kernel/iommu_groups/$g/type"; done
+run passthrough 0 -d nvme0,nvme1
+expect "warnings with identity domains" "$(jq -c '[.pairs[].warning]' "$root/passthrough.json")" '[null,null]'
 
 # ACS P2P Request Redirect and Egress Control on B's downstream port
 python3 - "$root/sys/devices/pci0000:00/0000:00:1c.0/0000:01:00.0/0000:02:01.0/config" <<'PY'

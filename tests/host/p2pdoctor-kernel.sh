@@ -1,6 +1,7 @@
 # p2pdoctor mirrors drivers/pci/p2pdma.c of Debian's linux-source-6.12:
-# the functions topo.c follows are unchanged since they were copied (a new
-# upload that changes them fails here, for review), and every entry of the
+# the functions tools/lib follows are unchanged since they were copied (a
+# new upload that changes them fails here, for review, naming the file that
+# mirrors it), and every entry of the
 # kernel's pci_p2pdma_whitelist[] is honoured as the kernel does
 # (REQ_SAME_HOST_BRIDGE too), on fake machines.
 set -euo pipefail
@@ -18,24 +19,26 @@ tar -xf "$tarball" -C "$work" --strip-components=1 --wildcards '*/drivers/pci/p2
 src=$work/drivers/pci/p2pdma.c
 [ -s "$src" ] || fail "no drivers/pci/p2pdma.c in $tarball"
 
-# The functions the verdict follows, as they were when topo.c copied them.
-# Debian's linux-source-7.3 (7.3.4) has the same text for all but
+# The functions the verdict follows, as they were when tools/lib copied
+# them, and the file that mirrors each (which must name it). Debian's
+# linux-source-7.3 (7.3.4) has the same text for all but
 # __host_bridge_whitelist (0edf9c2165951ab6 there: PCI_ANY_ID entries).
 body() { # NAME: the function's definition, from its name to the closing brace
 	awk -v f="$1" '!on && $0 ~ "^(static[^(]*[ *])?" f "\\(" { on = 1 } on { print } on && /^}/ { exit }' "$src"
 }
-while read -r fn want; do
+while read -r fn want file; do
+	grep -qE "(^|[^_])$fn\(\)" "$top/tools/lib/$file" || fail "tools/lib/$file does not name $fn()"
 	[ -n "$(body "$fn")" ] || fail "$fn is gone from p2pdma.c"
 	got=$(body "$fn" | sha256sum | cut -c1-16)
-	[ "$got" = "$want" ] || fail "$fn changed in $(basename "$tarball") ($got): review tools/lib/topo.c"
-	ok "$fn unchanged"
+	[ "$got" = "$want" ] || fail "$fn changed in $(basename "$tarball") ($got): review tools/lib/$file"
+	ok "$fn unchanged (tools/lib/$file)"
 done <<'FUNCTIONS'
-pci_bridge_has_acs_redir 2442b110f776880a
-cpu_supports_p2pdma f700a6139c7d5d44
-pci_host_bridge_dev 4a212d10f98823e3
-__host_bridge_whitelist a715165ae476905e
-host_bridge_whitelist 4498b67ca3ff4195
-calc_map_type_and_dist 37bd228a5145f43d
+pci_bridge_has_acs_redir 2442b110f776880a topology.c
+cpu_supports_p2pdma f700a6139c7d5d44 maptype.c
+pci_host_bridge_dev 4a212d10f98823e3 allowlist.c
+__host_bridge_whitelist a715165ae476905e allowlist.c
+host_bridge_whitelist 4498b67ca3ff4195 maptype.c
+calc_map_type_and_dist 37bd228a5145f43d maptype.c
 FUNCTIONS
 
 # The kernel's allowlist, one "VENDOR DEVICE FLAGS" line per entry

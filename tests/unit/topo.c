@@ -13,7 +13,10 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <linux/btf.h>
-#include "topo.h"
+#include "allowlist.h"
+#include "maptype.h"
+#include "readiness.h"
+#include "topology.h"
 #include "unit.h"
 
 static char root[] = "/tmp/p2pscope-topo.XXXXXX";

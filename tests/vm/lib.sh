@@ -99,3 +99,24 @@ rebind_provider() {
 # read-merges writes write-merges": a request the layer merged from two
 # I/Os is one request, so tools that count requests are checked with these
 diskstat() { awk '{ print $1, $2, $5, $6 }' "/sys/block/${1#/dev/}/stat"; }
+
+# IOMMU faults the Intel driver logged (dmar_fault_do_one()): the lines, and
+# their count once no more arrive (they are printed from an interrupt, and
+# QEMU's vIOMMU reports them a little after the DMA).
+dmar_fault_lines() { dmesg | grep -E 'DMAR: \[DMA (Read|Write) ' || true; }
+dmar_faults_settled() {
+	local n=-1 m
+	for _ in $(seq 20); do
+		m=$(dmar_fault_lines | wc -l)
+		[ "$m" = "$n" ] && [ "$m" != 0 ] && break
+		n=$m
+		sleep 0.5
+	done
+	dmar_fault_lines | wc -l
+}
+# bar_range BDF N: "START END" of BAR N from sysfs resource, in decimal
+bar_range() {
+	local start end
+	read -r start end _ < <(sed -n "$(($2 + 1))p" "/sys/bus/pci/devices/$1/resource")
+	echo $((start)) $((end))
+}

@@ -22,6 +22,13 @@ const char *sysfs_root(void)
 	return root && *root ? root : "/sys";
 }
 
+const char *proc_root(void)
+{
+	const char *root = getenv("P2PSCOPE_PROC");
+
+	return root && *root ? root : "/proc";
+}
+
 /* The first line of a file under the root (read(2): no stdio, no fstat). */
 static bool sysfs_vline(char *buf, size_t len, const char *fmt, va_list ap)
 {

@@ -2,7 +2,7 @@
 /*
  * What sysfs says about PCI devices, P2PDMA providers, NVMe controllers and
  * disks. The root is $P2PSCOPE_SYSFS if set (the unit tests build fake
- * trees), else /sys.
+ * trees), else /sys; /proc's is $P2PSCOPE_PROC.
  */
 #ifndef P2PSCOPE_SYSFS_H
 #define P2PSCOPE_SYSFS_H
@@ -13,6 +13,8 @@
 #include "p2pscope.h"
 
 const char *sysfs_root(void);
+/* /proc, or $P2PSCOPE_PROC for a fake one */
+const char *proc_root(void);
 
 /* The first number in a file under the root (decimal, or hex with 0x). */
 bool sysfs_u64(unsigned long long *v, const char *fmt, ...)

@@ -180,14 +180,6 @@ void top_add_pair_stats(struct top_model *m, const char *provider, const char *c
 	p->seen = true;
 }
 
-/* $P2PSCOPE_PROC lets the host tests show a fake /proc */
-static const char *proc_root(void)
-{
-	const char *root = getenv("P2PSCOPE_PROC");
-
-	return root && *root ? root : "/proc";
-}
-
 bool top_pid_gone(__u32 pid)
 {
 	char path[PATH_MAX];
