@@ -13,7 +13,7 @@ work=$(mktemp -d)
 
 "$bin/p2ptop" -j 1 >"$work/top.json" 2>"$work/top.err" &
 top=$!
-"$bin/p2ptop" -j 20 1 >"$work/slow.json" 2>"$work/slow.err" &
+"$bin/p2ptop" -j 40 1 >"$work/slow.json" 2>"$work/slow.err" &
 slow=$!
 row() { tail -n 1 "$1" | jq -M -c "[.providers[] | select(.bdf == \"$A_BDF\") | [.size, .available]]"; }
 wait_row() { # FILE WANT SECONDS
@@ -22,7 +22,7 @@ wait_row() { # FILE WANT SECONDS
 }
 open_files() { find "/proc/$1/fd" -lname "*/$A_BDF/p2pmem/*" 2>/dev/null | wc -l; }
 for _ in $(seq 150); do [ "$(open_files $slow)" = 3 ] && break; sleep 0.1; done
-expect_eq "p2pmem files p2ptop -j 20 holds open" "$(open_files $slow)" 3
+expect_eq "p2pmem files p2ptop -j 40 holds open" "$(open_files $slow)" 3
 wait_row "$work/top.json" "[[$size,$avail0]]" 15
 
 unbind_provider 5 "with p2ptop's p2pmem files open"
@@ -34,9 +34,9 @@ wait_row "$work/top.json" "[[$size,$avail0]]" 5
 holder=$!
 for _ in $(seq 100); do grep -q ready "$work/occ.out" && break; sleep 0.1; done
 grep -q ready "$work/occ.out" || fail "the holder never got its mapping"
-[ ! -s "$work/slow.json" ] || fail "unbind and rebind took longer than 20 s: cannot test a rebind within an interval"
+[ ! -s "$work/slow.json" ] || fail "unbind and rebind took longer than 40 s: cannot test a rebind within an interval"
 wait_row "$work/top.json" "[[$size,$((avail0 - 1048576))]]" 5
-wait $slow || { cat "$work/slow.err"; fail "p2ptop -j 20 exited with $?"; }
+wait $slow || { cat "$work/slow.err"; fail "p2ptop -j 40 exited with $?"; }
 wait_row "$work/slow.json" "[[$size,$((avail0 - 1048576))]]" 1
 kill -USR1 $holder
 wait $holder
