@@ -114,13 +114,19 @@ cache=${P2PSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/p2pscope}
 key=$(printf '%s\n' "$uri" "$suite" "$arch" minbase "$dbver" | sha256sum | cut -c1-16)
 tarball=$cache/chroot-$suite-minbase-$arch-$key.tar.gz
 mkdir -p "$cache"
+# Mounts for the chroot go in a mount namespace of their own, which takes
+# them with it; where / is no mount point (this test itself run in a
+# chroot, as a fresh-machine check does) there is none to make private, so
+# they are made and undone here.
+own_ns=(unshare --mount --propagation private --)
+"${own_ns[@]}" true 2>/dev/null || own_ns=()
 exec 9>"$cache/lock-chroot-$key"
 flock 9
 if [ ! -s "$tarball" ]; then
 	echo "debootstrap --variant=minbase $suite from the machine's archive, into $tarball"
 	d=$(mktemp -d "$cache/chroot-new.XXXXXX")
 	# its /proc and /sys mounts stay in a namespace of their own
-	unshare --mount --propagation private debootstrap --variant=minbase --arch="$arch" \
+	"${own_ns[@]}" debootstrap --variant=minbase --arch="$arch" \
 		"$suite" "$d" "$uri" >"$work/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$work/debootstrap.log"; rm -rf --one-file-system "$d"; fail "debootstrap $suite failed"; }
 	chmod 0755 "$d"
@@ -138,8 +144,9 @@ took "chroot unpack"
 # in_root CMD...: CMD in the chroot with its own /proc and ptys (apt logs
 # through one), in a mount namespace that takes the mounts with it
 in_root() {
-	unshare --mount --propagation private -- sh -c 'mount -t proc proc "$0/proc" &&
-		mount -t devpts -o newinstance,ptmxmode=0666 devpts "$0/dev/pts" && exec chroot "$0" "$@"' \
+	"${own_ns[@]}" sh -c 'mount -t proc proc "$0/proc" &&
+		mount -t devpts -o newinstance,ptmxmode=0666 devpts "$0/dev/pts" || exit
+		chroot "$0" "$@"; rc=$?; umount "$0/dev/pts" "$0/proc"; exit $rc' \
 		"$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
 		DEBIAN_FRONTEND=noninteractive "$@"
 }

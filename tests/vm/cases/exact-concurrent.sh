@@ -7,7 +7,8 @@
 # their request counts the block layer's (/sys/block/*/stat: adjacent I/Os
 # of the two threads are often merged into one request); on Debian's 7.3
 # (preempt=lazy) the kernel skips a hook's program nested on one CPU a few
-# times per round, so this fails without the twin programs.
+# times per round, so this fails without the twin programs. A run neither
+# program could do must be reported as lost, and only it may be missing.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../p2ptrace-lib.sh"
 lab_devices
@@ -16,6 +17,7 @@ chunks=512
 chunk=65536
 rounds=4
 bytes=$((chunks * chunk))
+exact=0
 
 # p2ptrace's ok I/Os with OP on DISK in round R: [requests, bytes]
 traced() { jq -M -s -c "[.[] | select(.event == \"io\" and .op == \"$2\" and .disk == \"${3#/dev/}\" and .result == \"ok\")] | [length, (map(.bytes) | add)]" "$work/t$1.out"; }
@@ -43,14 +45,36 @@ for r in $(seq $rounds); do
 		"$(jq -M -c '[.chunks, .p2p_ios, .fallbacks]' "$work/p2pio$r.json")" "[$chunks,$((2 * chunks)),0]"
 	expect_eq "round $r: each of p2pio's I/Os a request or merged into one" \
 		"$((reads + rm1 - rm0)) $((writes + wm1 - wm0))" "$chunks $chunks"
-	expect_eq "round $r: p2ptrace reads of $B_DISK ($((rm1 - rm0)) merged)" "$(traced $r read "$B_DISK")" "[$reads,$bytes]"
-	expect_eq "round $r: p2ptrace writes to $A_DISK ($((wm1 - wm0)) merged)" "$(traced $r write "$A_DISK")" "[$writes,$bytes]"
-	expect_eq "round $r: p2ptrace decisions, one per request" \
-		"$(jcount t$r '.event == "map" and .map_type == "BUS_ADDR"')" $ios
-	expect_eq "round $r: p2ptrace summary" \
-		"$(jq -M -c 'select(.summary) | .summary | [.events.io, .io_bytes.BUS_ADDR, .drops]' "$work/t$r.out")" \
-		"[$ios,$((2 * bytes)),0]"
-	expect_eq "round $r: p2ptop provider ios, read and written bytes, nothing lost" \
-		"$(tail -n 1 "$work/top$r.json" | jq -M -c "[(.providers[] | select(.bdf == \"$A_BDF\") | .totals | .ios, .read_bytes, .write_bytes), .complete, .lost.nested]")" \
-		"[$ios,$bytes,$bytes,true,0]"
+	# A run the kernel skipped and no twin made up is reported (drops,
+	# lost.nested); then, and only then, a count may fall short, by at most
+	# two events (its decision and its I/O) per lost run.
+	drops=$(jq -M 'select(.summary) | .summary.drops' "$work/t$r.out")
+	tr_reads=$(traced $r read "$B_DISK")
+	tr_writes=$(traced $r write "$A_DISK")
+	tr_maps=$(jcount t$r '.event == "map" and .map_type == "BUS_ADDR"')
+	if [ "$drops" = 0 ]; then
+		expect_eq "round $r: p2ptrace reads of $B_DISK ($((rm1 - rm0)) merged)" "$tr_reads" "[$reads,$bytes]"
+		expect_eq "round $r: p2ptrace writes to $A_DISK ($((wm1 - wm0)) merged)" "$tr_writes" "[$writes,$bytes]"
+		expect_eq "round $r: p2ptrace decisions, one per request" "$tr_maps" $ios
+	else
+		n=$(jq -M -s "[.[] | select(.event == \"io\")] | length" "$work/t$r.out")
+		[ $((ios - n)) -le $((2 * drops)) ] && [ $((ios - tr_maps)) -le $((2 * drops)) ] ||
+			fail "round $r: p2ptrace is short by more than its $drops reported drops ($n I/Os, $tr_maps decisions of $ios)"
+		echo "round $r: p2ptrace reported $drops runs lost: $n of $ios I/Os, $tr_maps decisions"
+	fi
+	top_got=$(tail -n 1 "$work/top$r.json" | jq -M -c "[(.providers[] | select(.bdf == \"$A_BDF\") | .totals | .ios, .read_bytes, .write_bytes), .complete, .lost.nested]")
+	lost=$(jq -M '.[4]' <<<"$top_got")
+	if [ "$lost" = 0 ]; then
+		expect_eq "round $r: p2ptop provider ios, read and written bytes, nothing lost" \
+			"$top_got" "[$ios,$bytes,$bytes,true,0]"
+	else
+		n=$(jq -M '.[0]' <<<"$top_got")
+		[ "$(jq -M '.[3]' <<<"$top_got")" = false ] || fail "round $r: p2ptop lost $lost runs and says complete"
+		[ $((ios - n)) -le $((2 * lost)) ] ||
+			fail "round $r: p2ptop is short by more than its $lost reported lost runs ($n of $ios)"
+		echo "round $r: p2ptop reported $lost runs lost and INCOMPLETE: $n of $ios I/Os"
+	fi
+	# how often every count was exact: the closing summary says
+	[ "$drops" = 0 ] && [ "$lost" = 0 ] && exact=$((exact + 1))
 done
+ok "$exact of $rounds rounds exact in p2ptrace and p2ptop; every other one said what it lost"
