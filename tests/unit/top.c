@@ -244,6 +244,22 @@ static void test_sysfs_holders(void)
 	CHECK(m.proc[0].pid == 5001 && top_proc_held(&m.proc[0]) == 1 << 20);
 	put("proc/5001/smaps", "");
 	held_round(NULL, 0, 0, 0);
+
+	/* a child's copy of a mapping BPF follows in the parent: the provider once */
+	{
+		const struct p2p_live_map known[] = { { .tgid = 5000, .start = 0x7f0000100000ULL,
+							.len = 1 << 20 } };
+		const __u32 child[] = { 5001 };
+
+		put("proc/5001/smaps", map1m);
+		top_begin(&m, 1.0);
+		top_scan_old_maps(&m, known, 1, child, 1);
+		top_end(&m);
+		CHECK(m.nold == 1 && m.old[0].copy);
+		CHECK(m.prov[0].old_bytes == 0);
+		CHECK(m.nproc == 1 && top_proc_held(&m.proc[0]) == 1 << 20);
+		put("proc/5001/smaps", "");
+	}
 	unsetenv("P2PSCOPE_PROC");
 }
 

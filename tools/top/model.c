@@ -243,14 +243,19 @@ static void scan_smaps(struct top_model *m, __u32 pid, vma_fn fn)
 static void add_old(struct top_model *m, __u32 pid, __u64 start, __u64 len, const char *bdf)
 {
 	struct top_old_map *o;
+	bool copy = false;
 
 	if (m->nold == TOP_MAX_OLD)
 		return;
-	for (int i = 0; i < nknown_maps; i++)
+	for (int i = 0; i < nknown_maps; i++) {
 		if (known_maps[i].tgid == pid && known_maps[i].start == start)
 			return;		/* BPF saw it allocate */
+		/* a forked child's copy of a mapping BPF follows in its parent */
+		copy |= known_maps[i].start == start && known_maps[i].len == len;
+	}
 	o = &m->old[m->nold++];
-	*o = (struct top_old_map){ .pid = pid, .start = start, .len = len, .seen = true };
+	*o = (struct top_old_map){ .pid = pid, .start = start, .len = len, .seen = true,
+				   .copy = copy };
 	memcpy(o->bdf, bdf, P2P_NAME_LEN);
 }
 
@@ -307,7 +312,7 @@ void top_scan_old_maps(struct top_model *m, const struct p2p_live_map *known, in
 		 * A forked child maps the parent's memory at the same place:
 		 * each process holds it, the provider once.
 		 */
-		bool copy = false;
+		bool copy = m->old[i].copy;
 
 		for (int k = 0; k < i && !copy; k++)
 			copy = m->old[k].start == m->old[i].start && m->old[k].len == m->old[i].len &&

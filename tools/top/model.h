@@ -72,6 +72,7 @@ struct top_old_map {
 	__u64 start, len;
 	char bdf[P2P_NAME_LEN];
 	bool seen;
+	bool copy;		/* inherited from a mapping counted already */
 };
 
 struct top_model {
