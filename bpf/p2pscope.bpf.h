@@ -176,9 +176,12 @@ struct folio___pgmap {
  * interrupt, or by another task while an fentry/fexit program is preempted)
  * is skipped and only counted, in the program's recursion_misses. So each
  * counting program has a twin on the same hook that does the same work
- * only when its primary is busy on this CPU: exactly the runs the kernel
- * skipped. Userspace reports the skips no twin made up as lost. One slot
- * per primary, since two primaries are skipped independently.
+ * only when its primary is busy on this CPU, which is when the kernel skips
+ * it. A skip in the few trampoline instructions before the primary marks
+ * itself busy or after it clears the mark, or one of the twin as well, is
+ * not made up: userspace reports those (recursion_misses less the runs the
+ * twins made up) as lost. One slot per primary, since two primaries are
+ * skipped independently.
  */
 enum guard {
 	G_MAP_TP, G_MAP_TYPE, G_UPDATE_STATE, G_MAP_SEGMENT,

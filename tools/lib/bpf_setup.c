@@ -691,8 +691,7 @@ static __u64 nested_lost(struct p2pscope_bpf *skel)
 			misses += info.recursion_misses;
 	}
 	if (per_cpu && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.rescued), &zero, per_cpu))
-		for (int c = 0; c < ncpus(); c++)
-			rescued += per_cpu[c];
+		sum_cpus(&rescued, per_cpu, sizeof(rescued));
 	free(per_cpu);
 	return misses > rescued ? misses - rescued : 0;
 }

@@ -55,7 +55,9 @@ for r in $(seq $rounds); do
 	if [ "$drops" = 0 ]; then
 		expect_eq "round $r: p2ptrace reads of $B_DISK ($((rm1 - rm0)) merged)" "$tr_reads" "[$reads,$bytes]"
 		expect_eq "round $r: p2ptrace writes to $A_DISK ($((wm1 - wm0)) merged)" "$tr_writes" "[$writes,$bytes]"
-		expect_eq "round $r: p2ptrace decisions, one per request" "$tr_maps" $ios
+		# a request the driver requeues (out of resources) is mapped again
+		[ "$tr_maps" -ge $ios ] || fail "round $r: $tr_maps decisions for $ios requests"
+		ok "round $r: $tr_maps decisions for $ios requests"
 	else
 		n=$(jq -M -s "[.[] | select(.event == \"io\")] | length" "$work/t$r.out")
 		[ $((ios - n)) -le $((2 * drops)) ] && [ $((ios - tr_maps)) -le $((2 * drops)) ] ||
