@@ -12,6 +12,25 @@
  */
 #include "p2pscope.bpf.h"
 
+/*
+ * Who queued a P2P request that another task may issue: a plug flushed as
+ * its task sleeps, or a request held by a scheduler, is issued by kblockd's
+ * worker or from an interrupt, and the I/O belongs to the process that
+ * queued it. By struct request address; LRU, since a merged request's later
+ * bios are never issued as themselves.
+ */
+struct submitter {
+	__u64 id;		/* pid_tgid */
+	char comm[P2P_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, P2P_MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct submitter);
+} submitters SEC(".maps");
+
 static __always_inline __u64 rq_provider(struct request *rq)
 {
 	struct bio *bio = rq->bio;
@@ -47,9 +66,68 @@ static __always_inline struct pending *pending_for(struct request *rq)
 	return p;
 }
 
+/* A user task queues a P2P request: remember it, in case another issues it. */
+static __always_inline void on_insert(struct request *rq)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 key = (__u64)rq;
+	struct submitter sub;
+
+	/* a kernel thread (kblockd requeueing) queues nothing of its own */
+	if (!t->mm || !rq_provider(rq))
+		return;
+	sub.id = bpf_get_current_pid_tgid();
+	bpf_get_current_comm(sub.comm, sizeof(sub.comm));
+	if (top_mode)
+		pid_stats_of(sub.id >> 32, true);	/* named while it is current */
+	bpf_map_update_elem(&submitters, &key, &sub, BPF_ANY);
+}
+
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(tp_rq_insert, struct request *rq)
+{
+	return PRIMARY(G_RQ_INSERT, on_insert(rq));
+}
+
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(tp_rq_insert_twin, struct request *rq)
+{
+	return TWIN(G_RQ_INSERT, on_insert(rq));
+}
+
+/*
+ * Whose I/O this is, into st: the task that queued the request if another
+ * task issues it, the first issuer of a request the driver requeued, or
+ * the current task.
+ */
+static __always_inline void issuer_of(__u64 key, struct inflight *st)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct submitter *sub;
+	struct inflight *old;
+
+	old = bpf_map_lookup_elem(&inflight, &key);
+	if (old) {
+		st->id = old->id;
+		st->handoff = old->handoff;
+		__builtin_memcpy(st->comm, old->comm, P2P_COMM_LEN);
+		return;
+	}
+	sub = bpf_map_lookup_elem(&submitters, &key);
+	if (sub) {
+		st->id = sub->id;
+		st->handoff = sub->id != id;
+		__builtin_memcpy(st->comm, sub->comm, P2P_COMM_LEN);
+		bpf_map_delete_elem(&submitters, &key);
+		return;
+	}
+	st->id = id;
+	bpf_get_current_comm(st->comm, sizeof(st->comm));
+}
+
 static __always_inline void on_issue(struct request *rq)
 {
-	__u64 id, key = (__u64)rq;
+	__u64 key = (__u64)rq;
 	struct inflight st = {};
 	struct pending *p;
 	long err;
@@ -57,19 +135,16 @@ static __always_inline void on_issue(struct request *rq)
 	p = pending_for(rq);
 	if (!p || !dev_seen(p->provider, true))
 		return;
-	id = bpf_get_current_pid_tgid();
+	issuer_of(key, &st);
 	st.dev = rq_dev(rq);
-	if (!top_mode && (!event_wanted(P2P_EV_IO, id) || (targ_dev && st.dev != targ_dev)))
+	if (!top_mode && (!event_wanted(P2P_EV_IO, st.id) || (targ_dev && st.dev != targ_dev)))
 		return;
-	if (trace_mode) {
+	if (trace_mode)
 		st.ts = bpf_ktime_get_ns();
-		bpf_get_current_comm(st.comm, sizeof(st.comm));
-	}
 	if (top_mode)
-		pid_stats_of(id >> 32, true);	/* named while it is current */
+		pid_stats_of(st.id >> 32, !st.handoff);	/* named while it is current */
 	st.provider = p->provider;
 	st.client = p->client;
-	st.id = id;
 	st.map_type = p->map_type;
 	st.write = rq_is_write(rq);
 	err = bpf_map_update_elem(&inflight, &key, &st, BPF_ANY);
@@ -92,7 +167,7 @@ int BPF_PROG(tp_rq_issue_twin, struct request *rq)
 static __always_inline void account(struct inflight *st, bool fallback, __u64 bytes)
 {
 	struct p2p_pair_stats *pair = pair_stats_of(st->provider, st->client);
-	struct p2p_pid_stats *ps = pid_stats_of(st->id >> 32, fallback);
+	struct p2p_pid_stats *ps = pid_stats_of(st->id >> 32, fallback && !st->handoff);
 
 	if (fallback) {
 		if (pair) {
@@ -141,7 +216,7 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 			return;
 		fallback = true;
 		__builtin_memset(&st, 0, sizeof(st));
-		st.id = bpf_get_current_pid_tgid();
+		issuer_of(key, &st);
 		st.provider = p->provider;
 		st.client = p->client;
 		st.map_type = p->map_type;
@@ -149,8 +224,6 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 		st.dev = rq_dev(rq);
 		if (targ_dev && st.dev != targ_dev && !top_mode)
 			return;
-		if (trace_mode)
-			bpf_get_current_comm(st.comm, sizeof(st.comm));
 	}
 	if (top_mode)
 		account(&st, fallback, nr_bytes);
@@ -169,7 +242,7 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 	e->dev = st.dev;
 	e->result = error;
 	e->aux = st.ts && now > st.ts ? now - st.ts : 0;
-	e->flags = st.write ? P2P_F_WRITE : 0;
+	e->flags = (st.write ? P2P_F_WRITE : 0) | (st.handoff ? P2P_F_HANDOFF : 0);
 	event_send(e);
 }
 

@@ -103,6 +103,7 @@ struct pending {
 	__u8 map_type;
 	__u8 valid;
 	__u8 computed;		/* a cache miss is being computed (stock hooks) */
+	__u32 ran;		/* 1 << guard: the primary ran for this hit */
 };
 
 struct {
@@ -121,6 +122,7 @@ struct inflight {
 	__u32 dev;
 	__u8 map_type;
 	__u8 write;
+	__u8 handoff;		/* issued by another task than the one that queued it */
 	char comm[P2P_COMM_LEN];
 };
 
@@ -177,18 +179,19 @@ struct folio___pgmap {
  * is skipped and only counted, in the program's recursion_misses. So each
  * counting program has a twin on the same hook that does the same work
  * only when its primary is busy on this CPU, which is when the kernel skips
- * it. A skip in the few trampoline instructions before the primary marks
- * itself busy or after it clears the mark, or one of the twin as well, is
- * not made up: userspace reports those (recursion_misses less the runs the
- * twins made up) as lost. One slot per primary, since two primaries are
- * skipped independently.
+ * it. On a tracepoint (preemption off: entered again only from an
+ * interrupt) a skip in the few instructions before the primary marks itself
+ * busy or after it clears the mark, or one of the twin as well, is not made
+ * up: userspace reports those (recursion_misses less the runs the twins
+ * made up) as lost. One slot per primary, since two primaries are skipped
+ * independently. fentry and fexit programs do more (FPRIMARY, below).
  */
 enum guard {
 	G_MAP_TP, G_MAP_TYPE, G_UPDATE_STATE, G_MAP_SEGMENT,
 	G_ALLOC_TP, G_FREE_TP, G_ALLOC, G_FREE, G_PCI_ALLOC, G_PCI_FREE,
 	G_SYSFS_ALLOC, G_PAGE_FREE, G_FOLIO_FREE,
 	G_FAULT_TP, G_CLOSE_TP, G_SYSFS_MMAP, G_VMA_FAULT, G_VMA_CLOSE,
-	G_RQ_ISSUE, G_RQ_COMPLETE,
+	G_RQ_INSERT, G_RQ_ISSUE, G_RQ_COMPLETE,
 	G_NR,
 };
 
@@ -235,6 +238,49 @@ static __always_inline __u32 *busy_slot(__u32 g)
 	__u32 *_busy = busy_slot(g), _zero = 0;				\
 	__u64 *_n;							\
 	if (_busy && *_busy) {						\
+		_n = bpf_map_lookup_elem(&rescued, &_zero);		\
+		if (_n)							\
+			ADD(*_n, 1);					\
+		work;							\
+	}								\
+	0;								\
+})
+
+/*
+ * fentry and fexit programs can be preempted (migrate_disable() only): on
+ * a preemptible kernel (Debian's 7.x boots preempt=lazy) another task on
+ * the same CPU then reaches the hook while the primary is marked busy, or
+ * in the trampoline just before or after its mark. So the primary also
+ * leaves a mark in its task, and the twin, which the trampoline runs next
+ * in the same task, makes the run up unless it finds that mark: a skip
+ * anywhere in a preempted primary is made up. The busy mark still comes
+ * first, for a hook entered again from an interrupt in the same task.
+ */
+#define FPRIMARY(g, work) ({						\
+	struct pending *_p = task_pending(true);			\
+	__u32 *_busy = busy_slot(g);					\
+	if (_busy)							\
+		*_busy = 1;						\
+	if (_p)								\
+		_p->ran |= 1U << (g);					\
+	work;								\
+	if (_busy)							\
+		*_busy = 0;						\
+	0;								\
+})
+
+#define FTWIN(g, work) ({						\
+	__u32 *_busy = busy_slot(g), _zero = 0;				\
+	bool _skipped = _busy && *_busy;				\
+	struct pending *_p;						\
+	__u64 *_n;							\
+	if (!_skipped) {						\
+		_p = task_pending(false);				\
+		_skipped = !_p || !(_p->ran & (1U << (g)));		\
+		if (_p)							\
+			_p->ran &= ~(1U << (g));			\
+	}								\
+	if (_skipped) {							\
 		_n = bpf_map_lookup_elem(&rescued, &_zero);		\
 		if (_n)							\
 			ADD(*_n, 1);					\

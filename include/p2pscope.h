@@ -50,6 +50,9 @@ enum p2p_map_type {
 #define P2P_F_WRITE	(1 << 4)	/* I/O writes to the disk */
 #define P2P_F_AVAIL	(1 << 5)	/* aux is the pool's available bytes */
 #define P2P_F_CACHEKNOWN (1 << 6)	/* the hook can tell cached from computed */
+#define P2P_F_HANDOFF	(1 << 7)	/* io, fallback: issued by another task (a
+					 * kblockd worker, an interrupt) on behalf
+					 * of pid, which queued it */
 
 struct p2p_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */

@@ -98,7 +98,10 @@ static void test_format(void)
 	CHECK(strstr(line, "\"client\":\"0000:00:04.0\",\"client_name\":null") != NULL);
 	CHECK(strstr(line, "\"map_type\":\"NOT_SUPPORTED\",\"bytes\":65536,\"lat_us\":123.400") != NULL);
 	CHECK(strstr(line, "\"result\":\"EREMOTEIO\",\"errno\":121,\"disk\":\"nvme2n1\"") != NULL);
-	CHECK(strstr(line, "\"op\":\"write\"") != NULL);
+	CHECK(strstr(line, "\"op\":\"write\",\"handoff\":false") != NULL);
+	e.flags |= P2P_F_HANDOFF;
+	CHECK(strstr(render(&o, &e), "\"handoff\":true") != NULL);
+	e.flags &= ~P2P_F_HANDOFF;
 	CHECK(strstr(line, "\"cached\":null,\"allocated\":null,\"mappings\":null}\n") != NULL);
 	e.type = P2P_EV_MAP;
 	e.flags = 0;	/* a hook that cannot tell cached from computed */

@@ -82,7 +82,7 @@ static const struct hook hooks[] = {
 	{ FEAT_REVOKE, "revoke", "revocations on unbind (revoke events)", IN_TRACE, {
 		{ { "tp_revoke" } } } },
 	{ FEAT_IO, "block-io", "P2P block I/O and fallbacks (io and fallback events)", IN_BOTH, {
-		{ { "tp_rq_issue", "tp_rq_complete" } } } },
+		{ { "tp_rq_issue", "tp_rq_complete" }, "tp_rq_insert" } } },
 };
 
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))

@@ -89,6 +89,11 @@ static void format_json(const struct trace_state *s, const struct p2p_event *e, 
 	json_kv_u64(&j, "errno", result_errno(e));
 	json_kv_string(&j, "disk", dname);
 	json_kv_string(&j, "op", is_io(e) ? (e->flags & P2P_F_WRITE ? "write" : "read") : NULL);
+	json_key(&j, "handoff");
+	if (is_io(e))
+		json_bool(&j, e->flags & P2P_F_HANDOFF);
+	else
+		json_null(&j);
 	json_key(&j, "address");
 	if (e->type == P2P_EV_FAULT || e->type == P2P_EV_CLOSE)
 		json_u64(&j, e->aux);
