@@ -2,17 +2,19 @@
 # lab: --cpu qemu64 --append nvme.io_queue_depth=2 --kernel stock
 # lab: --cpu qemu64 --append nvme.io_queue_depth=2 --kernel debian
 # I/O that a kernel thread issues on a process's behalf is the process's.
-# With two tags per NVMe queue, p2pio's io_uring submissions wait for a tag
-# with requests still plugged; the plug is flushed as the task sleeps, and
-# kblockd's worker issues (and the nvme driver maps) those requests.
+# With two tags per NVMe queue, p2pio's 2 MiB reads and writes (split into
+# requests of the device's largest transfer) go to io_uring's workers, which
+# wait for a tag with requests still plugged; the plug is flushed as the
+# worker sleeps, and kblockd's worker issues (and the nvme driver maps)
+# those requests.
 # p2ptrace and p2ptop charge every byte to p2pio and mark the requests
 # handed off; if none was, this case tests nothing, and says so.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../p2ptrace-lib.sh"
 lab_devices
 work=$(mktemp -d)
-chunks=256
-chunk=65536
+chunks=32
+chunk=2097152
 bytes=$((chunks * chunk))
 
 trace_start t -j -P "$A_BDF"
@@ -20,7 +22,7 @@ trace_start t -j -P "$A_BDF"
 top=$!
 for _ in $(seq 600); do [ -s "$work/top.json" ] && break; sleep 0.1; done
 [ -s "$work/top.json" ] || { cat "$work/top.err"; fail "p2ptop -j printed nothing"; }
-"$bin/p2pio" -j -t 2 -q 16 -n $chunks -c $chunk --sysfs "$A_BDF" "$B_DISK" "$A_DISK" \
+"$bin/p2pio" -j -t 2 -q 2 -n $chunks -c $chunk --sysfs "$A_BDF" "$B_DISK" "$A_DISK" \
 	>"$work/p2pio.json" &
 io=$!
 wait $io || fail "p2pio failed"
