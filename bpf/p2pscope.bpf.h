@@ -103,7 +103,7 @@ struct pending {
 	__u8 map_type;
 	__u8 valid;
 	__u8 computed;		/* a cache miss is being computed (stock hooks) */
-	__u32 ran;		/* 1 << guard: the primary ran for this hit */
+	__u64 hit[2];		/* fentry/fexit: hits one of a pair ran at (ctx) */
 };
 
 struct {
@@ -249,41 +249,61 @@ static __always_inline __u32 *busy_slot(__u32 g)
 /*
  * fentry and fexit programs can be preempted (migrate_disable() only): on
  * a preemptible kernel (Debian's 7.x boots preempt=lazy) another task on
- * the same CPU then reaches the hook while the primary is marked busy, or
- * in the trampoline just before or after its mark. So the primary also
- * leaves a mark in its task, and the twin, which the trampoline runs next
- * in the same task, makes the run up unless it finds that mark: a skip
- * anywhere in a preempted primary is made up. The busy mark still comes
- * first, for a hook entered again from an interrupt in the same task.
+ * the same CPU then reaches the hook while the primary is in the
+ * trampoline, outside its busy mark. And a trampoline runs the programs
+ * attached last first, so the twin may run before its primary. So the two
+ * work by hit, not by role: the first of them to run at a hit (the
+ * trampoline's frame, ctx, in this task) does the work and leaves a mark in
+ * its task; the second finds the mark, takes it and does nothing. "rescued"
+ * counts the twin's first runs less the primary's second ones: the hits
+ * where only the twin ran, whichever order the kernel runs them in. Where
+ * the task has no storage (it could not be made), the busy mark decides.
  */
+static __always_inline bool first_at_hit(struct pending *p, void *ctx)
+{
+	__u64 c = (__u64)ctx;
+
+	if (p->hit[0] == c) {
+		p->hit[0] = 0;
+		return false;
+	}
+	if (p->hit[1] == c) {
+		p->hit[1] = 0;
+		return false;
+	}
+	/* the second slot is for a hit in an interrupt of this task */
+	p->hit[p->hit[0] ? 1 : 0] = c;
+	return true;
+}
+
+static __always_inline void rescued_add(__u64 v)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&rescued, &zero);
+
+	if (n)
+		ADD(*n, v);
+}
+
 #define FPRIMARY(g, work) ({						\
 	struct pending *_p = task_pending(true);			\
 	__u32 *_busy = busy_slot(g);					\
 	if (_busy)							\
 		*_busy = 1;						\
-	if (_p)								\
-		_p->ran |= 1U << (g);					\
-	work;								\
+	if (!_p || first_at_hit(_p, ctx))				\
+		work;							\
+	else								\
+		rescued_add(-1);					\
 	if (_busy)							\
 		*_busy = 0;						\
 	0;								\
 })
 
 #define FTWIN(g, work) ({						\
-	__u32 *_busy = busy_slot(g), _zero = 0;				\
-	bool _skipped = _busy && *_busy;				\
-	struct pending *_p;						\
-	__u64 *_n;							\
-	if (!_skipped) {						\
-		_p = task_pending(false);				\
-		_skipped = !_p || !(_p->ran & (1U << (g)));		\
-		if (_p)							\
-			_p->ran &= ~(1U << (g));			\
-	}								\
-	if (_skipped) {							\
-		_n = bpf_map_lookup_elem(&rescued, &_zero);		\
-		if (_n)							\
-			ADD(*_n, 1);					\
+	struct pending *_p = task_pending(true);			\
+	__u32 *_busy = busy_slot(g);					\
+	if (_p ? first_at_hit(_p, ctx) : _busy && *_busy) {		\
+		rescued_add(1);						\
 		work;							\
 	}								\
 	0;								\

@@ -562,8 +562,36 @@ void bpf_setup(struct bpf_setup *s)
 	report(s, choices);
 }
 
+static __u64 twins_made_up(struct p2pscope_bpf *skel);
+
+/* -v: which programs the kernel skipped, nested on a CPU, and how often */
+static void report_nested(struct p2pscope_bpf *skel)
+{
+	struct bpf_program *p;
+	__u64 total = 0;
+
+	bpf_object__for_each_program(p, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(p) < 0 ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) || !info.recursion_misses)
+			continue;
+		fprintf(stderr, "%s: the kernel skipped %s %llu times (nested on a CPU)\n",
+			program_invocation_short_name, bpf_program__name(p),
+			(unsigned long long)info.recursion_misses);
+		if (!is_twin(bpf_program__name(p)))
+			total += info.recursion_misses;
+	}
+	fprintf(stderr, "%s: %llu skipped runs of primaries, %llu made up by their twins\n",
+		program_invocation_short_name, (unsigned long long)total,
+		(unsigned long long)twins_made_up(skel));
+}
+
 void bpf_teardown(struct bpf_setup *s)
 {
+	if (s->verbose && s->skel)
+		report_nested(s->skel);
 	for (int i = 0; i < s->nlinks; i++)
 		bpf_link__destroy(s->links[i]);
 	s->nlinks = 0;
@@ -675,11 +703,22 @@ int map_read(int fd, bool percpu, void *keys, size_t key_size, void *vals,
  * Runs the kernel skipped because the program was already running on that
  * CPU (bpf_prog_info.recursion_misses), less those the twins made up.
  */
+static __u64 twins_made_up(struct p2pscope_bpf *skel)
+{
+	__u64 rescued = 0, *per_cpu = calloc(ncpus(), sizeof(__u64));
+	__u32 zero = 0;
+
+	/* per CPU a count can be below 0 (bpf/p2pscope.bpf.h): the sum wraps back */
+	if (per_cpu && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.rescued), &zero, per_cpu))
+		sum_cpus(&rescued, per_cpu, sizeof(rescued));
+	free(per_cpu);
+	return rescued;
+}
+
 static __u64 nested_lost(struct p2pscope_bpf *skel)
 {
-	__u64 misses = 0, rescued = 0, *per_cpu = calloc(ncpus(), sizeof(__u64));
+	__u64 misses = 0, rescued = twins_made_up(skel);
 	struct bpf_program *p;
-	__u32 zero = 0;
 
 	bpf_object__for_each_program(p, skel->obj) {
 		struct bpf_prog_info info = {};
@@ -690,9 +729,6 @@ static __u64 nested_lost(struct p2pscope_bpf *skel)
 		if (!bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
 			misses += info.recursion_misses;
 	}
-	if (per_cpu && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.rescued), &zero, per_cpu))
-		sum_cpus(&rescued, per_cpu, sizeof(rescued));
-	free(per_cpu);
 	return misses > rescued ? misses - rescued : 0;
 }
 

@@ -23,8 +23,8 @@ exact=0
 traced() { jq -M -s -c "[.[] | select(.event == \"io\" and .op == \"$2\" and .disk == \"${3#/dev/}\" and .result == \"ok\")] | [length, (map(.bytes) | add)]" "$work/t$1.out"; }
 
 for r in $(seq $rounds); do
-	trace_start t$r -j -P "$A_BDF"
-	"$bin/p2ptop" -j 0.5 >"$work/top$r.json" 2>"$work/top$r.err" &
+	trace_start t$r -v -j -P "$A_BDF"
+	"$bin/p2ptop" -v -j 0.5 >"$work/top$r.json" 2>"$work/top$r.err" &
 	top=$!
 	for _ in $(seq 600); do [ -s "$work/top$r.json" ] && break; sleep 0.1; done
 	[ -s "$work/top$r.json" ] || { cat "$work/top$r.err"; fail "p2ptop -j printed nothing"; }
@@ -38,6 +38,8 @@ for r in $(seq $rounds); do
 	kill -INT $top
 	wait $top || { cat "$work/top$r.err"; fail "p2ptop exited with $?"; }
 	trace_stop t$r
+	# -v: what the kernel skipped, and what the twins made up
+	grep -h 'skipped' "$work/t$r.err" "$work/top$r.err" | sed "s/^/round $r: /"
 	reads=$((r1 - r0))
 	writes=$((w1 - w0))
 	ios=$((reads + writes))
