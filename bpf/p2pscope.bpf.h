@@ -256,23 +256,33 @@ static __always_inline __u32 *busy_slot(__u32 g)
  * trampoline's frame, ctx, in this task) does the work and leaves a mark in
  * its task; the second finds the mark, takes it and does nothing. "rescued"
  * counts the twin's first runs less the primary's second ones: the hits
- * where only the twin ran, whichever order the kernel runs them in. Where
- * the task has no storage (it could not be made), the busy mark decides.
+ * where only the twin ran, whichever order the kernel runs them in (it can
+ * go below 0: a mark left when one was skipped, taken by the other at a
+ * later hit in the same frame at which it then did nothing, is a run lost,
+ * and userspace reports it). Where the task has no storage (it could not
+ * be made), the busy mark decides.
  */
-static __always_inline bool first_at_hit(struct pending *p, void *ctx)
+static __always_inline bool first_at_hit(struct pending *p, void *ctx, bool twin)
 {
-	__u64 c = (__u64)ctx;
+	/* a frame is 8-byte aligned: bit 0 says which of the pair marked it */
+	__u64 other = (__u64)ctx | !twin, own = (__u64)ctx | twin;
 
-	if (p->hit[0] == c) {
+	if (p->hit[0] == other) {
 		p->hit[0] = 0;
 		return false;
 	}
-	if (p->hit[1] == c) {
+	if (p->hit[1] == other) {
 		p->hit[1] = 0;
 		return false;
 	}
-	/* the second slot is for a hit in an interrupt of this task */
-	p->hit[p->hit[0] ? 1 : 0] = c;
+	/*
+	 * Our own mark here is stale: the other was skipped at an earlier hit
+	 * in the same frame. The second slot is for a hit in an interrupt.
+	 */
+	if (p->hit[0] == own || !p->hit[0])
+		p->hit[0] = own;
+	else
+		p->hit[1] = own;
 	return true;
 }
 
@@ -290,7 +300,7 @@ static __always_inline void rescued_add(__u64 v)
 	__u32 *_busy = busy_slot(g);					\
 	if (_busy)							\
 		*_busy = 1;						\
-	if (!_p || first_at_hit(_p, ctx))				\
+	if (!_p || first_at_hit(_p, ctx, false))			\
 		work;							\
 	else								\
 		rescued_add(-1);					\
@@ -302,7 +312,7 @@ static __always_inline void rescued_add(__u64 v)
 #define FTWIN(g, work) ({						\
 	struct pending *_p = task_pending(true);			\
 	__u32 *_busy = busy_slot(g);					\
-	if (_p ? first_at_hit(_p, ctx) : _busy && *_busy) {		\
+	if (_p ? first_at_hit(_p, ctx, true) : _busy && *_busy) {	\
 		rescued_add(1);						\
 		work;							\
 	}								\

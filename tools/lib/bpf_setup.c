@@ -583,9 +583,9 @@ static void report_nested(struct p2pscope_bpf *skel)
 		if (!is_twin(bpf_program__name(p)))
 			total += info.recursion_misses;
 	}
-	fprintf(stderr, "%s: %llu skipped runs of primaries, %llu made up by their twins\n",
+	fprintf(stderr, "%s: %llu skipped runs of primaries, %lld made up by their twins\n",
 		program_invocation_short_name, (unsigned long long)total,
-		(unsigned long long)twins_made_up(skel));
+		(long long)twins_made_up(skel));
 }
 
 void bpf_teardown(struct bpf_setup *s)
@@ -729,7 +729,8 @@ static __u64 nested_lost(struct p2pscope_bpf *skel)
 		if (!bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
 			misses += info.recursion_misses;
 	}
-	return misses > rescued ? misses - rescued : 0;
+	/* rescued is a signed count (bpf/p2pscope.bpf.h) */
+	return (__s64)(misses - rescued) > 0 ? misses - rescued : 0;
 }
 
 void bpf_losses(struct p2pscope_bpf *skel, struct p2p_losses *out)
