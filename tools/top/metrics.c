@@ -28,6 +28,7 @@ static const char *const lost_names[P2P_LOST_NR] = {
 	[P2P_LOST_MAPS] = "maps", [P2P_LOST_IOS] = "ios", [P2P_LOST_PIDS] = "pids",
 	[P2P_LOST_PAIRS] = "pairs", [P2P_LOST_PROVIDERS] = "providers",
 	[P2P_LOST_NAMES] = "names", [P2P_LOST_NESTED] = "nested",
+	[P2P_LOST_IOMMU] = "iommu", [P2P_LOST_DMAFAULTS] = "dmafaults",
 };
 
 void metrics_label_value(FILE *f, const char *str, size_t n)

@@ -175,6 +175,7 @@ void print_json(const struct top_model *m, const struct top_opts *o, FILE *f)
 {
 	static const char *const lost_names[P2P_LOST_NR] = {
 		"events", "maps", "ios", "pids", "pairs", "providers", "names", "nested",
+		"iommu", "dmafaults",
 	};
 	struct utsname un;
 	__u64 used, freeb;
