@@ -1,0 +1,74 @@
+# lab: --cpu qemu64 --iommu intel
+# lab: --cpu qemu64 --iommu intel --kernel stock
+# lab: --cpu qemu64 --iommu intel --kernel debian
+# Behind QEMU's intel-iommu the kernel maps B -> A's CMB BUS_ADDR and the
+# vIOMMU drops B's writes into the CMB with a DMAR fault (see
+# p2pio-pattern-iommu). p2ptrace shows each fault the IOMMU recorded as a
+# dmafault event: provider A, client B, a write into A's BAR 2, reason 5,
+# in text and JSON, from no process; at least as many as the kernel log
+# has DMAR fault lines (the log is rate limited, the hook is not), each
+# logged address among them, and exactly as many when the log suppressed
+# nothing. The DMAR lines are expected here; tests/vm/run takes any other
+# kernel report for a failure.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../p2ptrace-lib.sh"
+lab_devices
+work=$(mktemp -d)
+expect_eq "DMAR faults before the copy" "$(dmar_fault_lines | wc -l)" 0
+read -r lo hi < <(bar_range "$A_BDF" 2)
+
+trace_start json -j -v
+trace_start text -e dmafault
+trace_start fail -x
+trace_start pid -p $$
+grep -qE "^p2ptrace: dmafault +fentry/dmar_fault$" "$work/json.err" ||
+	{ cat "$work/json.err"; fail "p2ptrace -v does not name the dmafault hook"; }
+grep -qE "^p2ptrace: +tp_btf/io_page_fault$" "$work/json.err" ||
+	{ cat "$work/json.err"; fail "p2ptrace -v does not name the io_page_fault hook"; }
+ok "p2ptrace -v: dmafault on fentry/dmar_fault and tp_btf/io_page_fault"
+
+rc=0
+"$bin/p2pio" -n 16 --verify --pattern --sysfs "$A_BDF" "$B_DISK" "$A_DISK" >"$work/io.txt" 2>&1 || rc=$?
+expect_eq "the pattern copy B -> A fails (the vIOMMU dropped it)" $rc 1
+n=$(dmar_faults_settled)
+sleep 0.5
+for t in json text fail pid; do trace_stop $t; done
+dmar_fault_lines
+grep -E "dmar_fault: [0-9]+ callbacks suppressed|DRHD: handling fault status reg" <(dmesg) || true
+[ "$n" -ge 1 ] || fail "no DMAR fault in dmesg"
+
+jq -e . "$work/json.out" >/dev/null || fail "p2ptrace -j output is not JSON lines"
+m=$(jcount json '.event == "dmafault"')
+jq -c 'select(.event == "dmafault")' "$work/json.out"
+ok "$m dmafault events, $n DMAR fault lines in the log"
+expect_eq "dmafault events not B's write into A's BAR 2 (reason 5, no task)" \
+	"$(jcount json ".event == \"dmafault\" and (.provider != \"$A_BDF\" or .client != \"$B_BDF\" or .direction != \"write\" or .bar != 2 or .iommu != \"intel\" or .reason != 5 or .reason_text != \"PTE Write access is not set\" or .result != \"blocked\" or .pid != 0 or .comm != \"\" or .address < $lo or .address > $hi)")" 0
+# every fault the log shows is in the trace
+for addr in $(dmar_fault_lines | sed -n 's/.* fault addr \(0x[0-9a-f]*\) .*/\1/p' | sort -u); do
+	[ "$(jcount json ".event == \"dmafault\" and .address == $((addr))")" -ge 1 ] ||
+		fail "the logged fault at $addr is not in the trace"
+done
+ok "every logged fault address is in the trace"
+lost=$(jq -r 'select(.summary) | .summary.lost.iommu' "$work/json.out")
+expect_eq "faults outside the providers' BARs" "$(jq -r 'select(.summary) | .summary.dmafaults_other' "$work/json.out")" 0
+expect_eq "ring buffer drops" "$(jq -r 'select(.summary) | .summary.drops' "$work/json.out")" 0
+# the rate limit (10 calls in 5 s, 3 per fault interrupt) hides lines, never events
+if dmesg | grep -qE "dmar_fault: [0-9]+ callbacks suppressed"; then
+	[ "$m" -ge "$n" ] || fail "$m dmafault events, fewer than the $n DMAR lines"
+	ok "the log suppressed some lines: $m events >= $n lines"
+else
+	expect_eq "dmafault events (the log suppressed nothing)" "$m" "$n"
+fi
+echo "IOMMU fault log overflows: $lost"
+
+# text, -x and -p
+expect_eq "text dmafault lines" "$(tcount text dmafault)" "$m"
+expect_eq "text lines of other events (-e dmafault)" "$(awk '$2 ~ /^[0-9]+$/ && $4 != "dmafault"' "$work/text.out" | wc -l)" 0
+grep -E " dmafault " "$work/text.out" | head -n 3
+expect_eq "text lines not B's write into A's BAR 2" \
+	"$(awk -v b="${B_BDF}" '$2 ~ /^[0-9]+$/ && $4 == "dmafault"' "$work/text.out" |
+		grep -vcE "^[0-9.]+ +0 - +dmafault $A +[^ ]+ +- +- +- blocked: write at 0x[0-9a-f]+ \(BAR 2\): PTE Write access is not set \(DMAR fault reason 0x05\)$")" 0
+expect_eq "-x shows them (a blocked DMA is a failure)" "$(tcount fail dmafault)" "$m"
+expect_eq "-p shows none (no process's)" "$(tcount pid dmafault)" 0
+grep -q "^IOMMU faults outside the providers' BARs" "$work/text.out" && fail "the text summary reports faults outside the BARs"
+ok "text, -x and -p"
