@@ -8,8 +8,10 @@
 # in text and JSON, from no process; at least as many as the kernel log
 # has DMAR fault lines (the log is rate limited, the hook is not), each
 # logged address among them, and exactly as many when the log suppressed
-# nothing. The DMAR lines are expected here; tests/vm/run takes any other
-# kernel report for a failure.
+# nothing. p2ptop counts as many for the pair and its provider (JSON, the
+# batch text, p2pdma_dma_faults_total), and p2pdoctor warns about the pair
+# and reports the log's faults. The DMAR lines are expected here;
+# tests/vm/run takes any other kernel report for a failure.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../p2ptrace-lib.sh"
 lab_devices
@@ -21,6 +23,14 @@ trace_start json -j -v
 trace_start text -e dmafault
 trace_start fail -x
 trace_start pid -p $$
+"$bin/p2ptop" -j 1 >"$work/top.json" 2>"$work/top.err" &
+top=$!
+"$bin/p2ptop" -b 1 >"$work/top.txt" 2>"$work/btop.err" &
+btop=$!
+"$bin/p2ptop" -o openmetrics 1 >"$work/top.prom" 2>"$work/mtop.err" &
+mtop=$!
+for _ in $(seq 600); do [ -s "$work/top.json" ] && [ -s "$work/top.txt" ] && [ -s "$work/top.prom" ] && break; sleep 0.1; done
+[ -s "$work/top.json" ] || { cat "$work/top.err"; fail "p2ptop -j printed nothing"; }
 grep -qE "^p2ptrace: dmafault +fentry/dmar_fault$" "$work/json.err" ||
 	{ cat "$work/json.err"; fail "p2ptrace -v does not name the dmafault hook"; }
 grep -qE "^p2ptrace: +tp_btf/io_page_fault$" "$work/json.err" ||
@@ -31,8 +41,12 @@ rc=0
 "$bin/p2pio" -n 16 --verify --pattern --sysfs "$A_BDF" "$B_DISK" "$A_DISK" >"$work/io.txt" 2>&1 || rc=$?
 expect_eq "the pattern copy B -> A fails (the vIOMMU dropped it)" $rc 1
 n=$(dmar_faults_settled)
-sleep 0.5
+sleep 2.5
 for t in json text fail pid; do trace_stop $t; done
+kill -INT $top $btop $mtop
+wait $top || fail "p2ptop -j exited with $?"
+wait $btop || fail "p2ptop -b exited with $?"
+wait $mtop || fail "p2ptop -o openmetrics exited with $?"
 dmar_fault_lines
 grep -E "dmar_fault: [0-9]+ callbacks suppressed|DRHD: handling fault status reg" <(dmesg) || true
 [ "$n" -ge 1 ] || fail "no DMAR fault in dmesg"
@@ -72,3 +86,36 @@ expect_eq "-x shows them (a blocked DMA is a failure)" "$(tcount fail dmafault)"
 expect_eq "-p shows none (no process's)" "$(tcount pid dmafault)" 0
 grep -q "^IOMMU faults outside the providers' BARs" "$work/text.out" && fail "the text summary reports faults outside the BARs"
 ok "text, -x and -p"
+
+# p2ptop: the pair's and the provider's faults, as many as the trace's
+last() { tail -n 1 "$work/top.json" | jq -M -c "$1"; }
+expect_eq "p2ptop: A's dma_faults" "$(last ".providers[] | select(.bdf == \"$A_BDF\") | .dma_faults")" "$m"
+expect_eq "p2ptop: the pair A, B" \
+	"$(last ".pairs[] | select(.provider == \"$A_BDF\" and .client == \"$B_BDF\") | [.map_type, .dma_faults, .dma_write_faults, .dma_read_faults]")" \
+	"[\"BUS_ADDR\",$m,$m,0]"
+expect_eq "p2ptop: other pairs' faults" "$(last "[.pairs[] | select(.client != \"$B_BDF\") | .dma_faults] | add // 0")" 0
+rate=$(jq -M -s "[.[] | .interval as \$t | .providers[] | select(.bdf == \"$A_BDF\") | .dma_faults_per_s * \$t] | add | round" "$work/top.json")
+expect_eq "p2ptop: sum of dma_faults_per_s x interval" "$rate" "$m"
+expect_eq "p2ptop: IOMMU log overflows" "$(last .lost.iommu)" "$lost"
+grep -Eq "^$A_BDF +$A .* [0-9]+\.[0-9]$" "$work/top.txt" || { tail -n 20 "$work/top.txt"; fail "no provider row"; }
+awk -v a="$A_BDF" '$1 == a && $NF + 0 > 0' "$work/top.txt" | grep -q . ||
+	{ tail -n 20 "$work/top.txt"; fail "batch output never showed A's DMAFLT/s above 0"; }
+ok "batch output shows A's DMA faults per second"
+prom_last=$(awk '/^# EOF/ { n++ } END { print n }' "$work/top.prom")
+series=$(awk -v n="$prom_last" '/^# EOF/ { k++; next } k == n - 1 && /^p2pdma_dma_faults_total\{/' "$work/top.prom")
+echo "$series"
+expect_eq "p2pdma_dma_faults_total for A, B" \
+	"$(grep -c "^p2pdma_dma_faults_total{provider=\"$A_BDF\",client=\"$B_BDF\"} $m\$" <<<"$series")" 1
+expect_eq "p2pdma_dma_faults_tracked" "$(grep -c '^p2pdma_dma_faults_tracked 1$' "$work/top.prom")" "$prom_last"
+
+# p2pdoctor: the warning on the pair, and the log's faults on A's BAR by B
+rc=0
+"$bin/p2pdoctor" -j -d "$A,$B,$C" >"$work/doctor.json" || rc=$?
+expect_eq "p2pdoctor: exit status (A<->C cannot)" $rc 1
+pair() { jq -r --arg p "$A_BDF" --arg c "$B_BDF" ".pairs[] | select(.provider == \$p and .client == \$c) | $1" "$work/doctor.json"; }
+case $(pair .warning) in
+"the IOMMU translates DMA of $B_BDF, but a BUS_ADDR mapping is not in its domain"*) ok "p2pdoctor warns about A<->B" ;;
+*) fail "p2pdoctor's A<->B warning: '$(pair .warning)'" ;;
+esac
+expect_eq "p2pdoctor: A<->B's faults (the log's)" "$(pair .iommu_faults)" "$n"
+echo "dmafault: p2ptrace $m, p2ptop $m, DMAR lines $n, overflows $lost"
