@@ -18,7 +18,8 @@
  *
  * What is missed, and counted (P2P_LOST_IOMMU): a Primary Fault Overflow
  * (the IOMMU had no free record and dropped faults: how many is not
- * known), and records beyond P2P_MAX_FAULT_RECORDS in one interrupt. A
+ * known), and pending records beyond P2P_MAX_FAULT_RECORDS in one
+ * interrupt (the Capability register allows up to 256 records). A
  * record written while the handler runs, after this snapshot, is cleared
  * by the same run without being seen here; the IOMMU raises no new
  * interrupt for it. Faults QEMU's vIOMMU collapses (a second fault of a
@@ -175,7 +176,12 @@ static __always_inline void on_dmar_fault(struct intel_iommu___p2p *iommu)
 	idx = fsts_fault_index(fsts);
 	nregs = cap_num_fault_regs(cap);
 	base = cap_fault_reg_offset(cap);
-	for (i = 0; i < P2P_MAX_FAULT_RECORDS; i++) {
+	/*
+	 * One pass around the records from the first pending one: the handler
+	 * clears each as it goes, we do not, so a second pass (or, with one
+	 * record, a second read) would see the same fault again.
+	 */
+	for (i = 0; i < P2P_MAX_FAULT_RECORDS && i < nregs; i++) {
 		__u64 rec = base + (__u64)(idx & 0xff) * 16, lo;
 		__u32 hi = mmio32(reg, rec + 12), mid, reason;
 		__u16 flags = 0;
@@ -195,7 +201,7 @@ static __always_inline void on_dmar_fault(struct intel_iommu___p2p *iommu)
 			idx = 0;
 	}
 	/* more pending than we read */
-	if (i == P2P_MAX_FAULT_RECORDS &&
+	if (i == P2P_MAX_FAULT_RECORDS && i < nregs &&
 	    (mmio32(reg, base + (__u64)(idx & 0xff) * 16 + 12) & FRCD_F))
 		lose(P2P_LOST_IOMMU);
 }
