@@ -8,22 +8,29 @@
  * Intel (DMAR): the interrupt handler dmar_fault() reads the fault
  * recording registers and prints each record unless rate limited
  * (dmar_fault_do_one(), inlined on our kernels, prints; once the limit is
- * hit the records are only cleared, never read). So the hook is fentry on
- * dmar_fault() itself, which reads the records the way the handler does,
- * before it clears them: every fault the IOMMU recorded, rate limit or not.
- * The register layout is the VT-d specification's (Fault Status, the
- * Capability register's fault-recording offset and count, 128-bit
- * records), not a kernel structure; the kernel's fields (reg, cap,
- * segment) are read with CO-RE.
+ * hit the records are only cleared, never read). The records are read
+ * here the way the handler does, before it clears them: every fault the
+ * IOMMU recorded, rate limit or not. The register layout is the VT-d
+ * specification's (Fault Status, the Capability register's
+ * fault-recording offset and count, 128-bit records), not a kernel
+ * structure; the kernel's fields (reg, cap, segment) are read with CO-RE.
+ *
+ * Best: the handler's own loop. Each turn of it asks the rate limit
+ * (___ratelimit(rs, "dmar_fault")) before it reads the next record, so
+ * fentry on ___ratelimit, while this CPU is in dmar_fault() (fentry and
+ * fexit keep a per-CPU run), reads the record the turn is about to
+ * handle: also the records the IOMMU writes while the handler runs (it
+ * raises no new interrupt for them; under TCG, where the handler's printk
+ * to the serial console takes milliseconds, that is common). Where
+ * ___ratelimit cannot be traced: a snapshot at fentry on dmar_fault(),
+ * which misses those.
  *
  * What is missed, and counted (P2P_LOST_IOMMU): a Primary Fault Overflow
  * (the IOMMU had no free record and dropped faults: how many is not
- * known), and pending records beyond P2P_MAX_FAULT_RECORDS in one
- * interrupt (the Capability register allows up to 256 records). A
- * record written while the handler runs, after this snapshot, is cleared
- * by the same run without being seen here; the IOMMU raises no new
- * interrupt for it. Faults QEMU's vIOMMU collapses (a second fault of a
- * device whose record is still pending) reach no register at all.
+ * known), and, for the snapshot, pending records beyond
+ * P2P_MAX_FAULT_RECORDS (the Capability register allows up to 256).
+ * Faults QEMU's vIOMMU collapses (a second fault of a device whose record
+ * is still pending) reach no register at all.
  *
  * AMD (and any driver reporting through report_iommu_fault()): the
  * iommu:io_page_fault tracepoint, which AMD-Vi fires before its rate
@@ -205,6 +212,121 @@ static __always_inline void on_dmar_fault(struct intel_iommu___p2p *iommu)
 	    (mmio32(reg, base + (__u64)(idx & 0xff) * 16 + 12) & FRCD_F))
 		lose(P2P_LOST_IOMMU);
 }
+
+/* ---- the handler's loop (best) ---- */
+
+/* this CPU's run of dmar_fault() */
+struct dmar_run {
+	void *reg;
+	__u64 cap;
+	__u32 next;		/* the record the handler reads next */
+	__u32 nregs;
+	__u32 calls;		/* its ___ratelimit() calls so far */
+	__u32 domain;
+	__u8 active;		/* in dmar_fault(), with a fault pending */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dmar_run);
+} dmar_runs SEC(".maps");
+
+static __always_inline void on_dmar_enter(struct intel_iommu___p2p *iommu)
+{
+	__u32 zero = 0, fsts;
+	struct dmar_run *r = bpf_map_lookup_elem(&dmar_runs, &zero);
+
+	if (!r)
+		return;
+	r->active = 0;
+	r->reg = BPF_CORE_READ(iommu, reg);
+	if (!r->reg)
+		return;
+	r->cap = BPF_CORE_READ(iommu, cap);
+	r->domain = bpf_core_field_exists(iommu->segment) ? BPF_CORE_READ(iommu, segment) : 0;
+	fsts = mmio32(r->reg, DMAR_FSTS_REG);
+	if (fsts & DMA_FSTS_PFO)
+		lose(P2P_LOST_IOMMU);
+	r->next = fsts_fault_index(fsts);
+	r->nregs = cap_num_fault_regs(r->cap);
+	r->calls = 0;
+	/* without a pending fault the handler reads no record */
+	r->active = !!(fsts & DMA_FSTS_PPF);
+}
+
+static __always_inline void on_dmar_turn(const char *func)
+{
+	char name[11] = {};
+	__u32 zero = 0, hi, mid, reason;
+	struct dmar_run *r = bpf_map_lookup_elem(&dmar_runs, &zero);
+	__u64 rec, lo;
+	__u16 flags = 0;
+
+	if (!r || !r->active)
+		return;
+	bpf_probe_read_kernel(name, sizeof(name), func);
+	if (__builtin_memcmp(name, "dmar_fault", sizeof(name)))
+		return;
+	/* the first call is for the "DRHD: handling fault status" line */
+	if (++r->calls == 1)
+		return;
+	rec = cap_fault_reg_offset(r->cap) + (__u64)(r->next & 0xff) * 16;
+	hi = mmio32(r->reg, rec + 12);
+	/* a clear record ends the handler's loop */
+	if (!(hi & FRCD_F))
+		return;
+	reason = frcd_reason(hi);
+	mid = mmio32(r->reg, rec + 8);
+	lo = mmio64(r->reg, rec);
+	if (frcd_pasid_present(mid))
+		flags |= P2P_F_PASID;
+	if (reason < INTR_REMAP_FIRST || reason > INTR_REMAP_LAST)
+		on_dmafault(p2p_pci_id(r->domain, frcd_source_id(mid) >> 8,
+				       frcd_source_id(mid) & 0xff),
+			    frcd_page(lo), !frcd_read(hi), reason, flags, frcd_pasid(hi));
+	/* the handler handles it and goes on with the next */
+	if (++r->next >= r->nregs)
+		r->next = 0;
+}
+
+SEC("fentry/dmar_fault")
+int BPF_PROG(fentry_dmar_enter, int irq, void *dev_id)
+{
+	return PRIMARY(G_DMAR_ENTER, on_dmar_enter(dev_id));
+}
+
+SEC("fentry/dmar_fault")
+int BPF_PROG(fentry_dmar_enter_twin, int irq, void *dev_id)
+{
+	return TWIN(G_DMAR_ENTER, on_dmar_enter(dev_id));
+}
+
+SEC("fentry/___ratelimit")
+int BPF_PROG(fentry_dmar_turn, struct ratelimit_state *rs, const char *func)
+{
+	return PRIMARY(G_DMAR_TURN, on_dmar_turn(func));
+}
+
+SEC("fentry/___ratelimit")
+int BPF_PROG(fentry_dmar_turn_twin, struct ratelimit_state *rs, const char *func)
+{
+	return TWIN(G_DMAR_TURN, on_dmar_turn(func));
+}
+
+SEC("fexit/dmar_fault")
+int BPF_PROG(fexit_dmar_exit, int irq, void *dev_id, int ret)
+{
+	__u32 zero = 0;
+	struct dmar_run *r = bpf_map_lookup_elem(&dmar_runs, &zero);
+
+	if (r)
+		r->active = 0;
+	return 0;
+}
+
+/* ---- a snapshot at the handler's entry (where ___ratelimit cannot be traced) ---- */
 
 SEC("fentry/dmar_fault")
 int BPF_PROG(fentry_dmar_fault, int irq, void *dev_id)

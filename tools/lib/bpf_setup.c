@@ -84,10 +84,13 @@ static const struct hook hooks[] = {
 		{ { "tp_revoke" } } } },
 	{ FEAT_IO, "block-io", "P2P block I/O and fallbacks (io and fallback events)", IN_BOTH, {
 		{ { "tp_rq_issue", "tp_rq_complete" } } } },
-	/* Intel's fault handler and the tracepoint AMD reports through: both where both are */
+	/*
+	 * Intel's fault handler, its loop (the rate limit it asks per record)
+	 * or its entry, and the tracepoint AMD reports through (companion)
+	 */
 	{ FEAT_DMAFAULT, "dmafault", "IOMMU faults on providers' BARs (dmafault events)", IN_BOTH, {
-		{ { "fentry_dmar_fault", "tp_io_page_fault" } },
-		{ { "fentry_dmar_fault" } },
+		{ { "fentry_dmar_enter", "fentry_dmar_turn", "fexit_dmar_exit" }, "tp_io_page_fault" },
+		{ { "fentry_dmar_fault" }, "tp_io_page_fault" },
 		{ { "tp_io_page_fault" } } } },
 };
 
