@@ -267,8 +267,10 @@ static __always_inline void on_dmar_turn(const char *func)
 	if (!r || !r->active)
 		return;
 	bpf_probe_read_kernel(name, sizeof(name), func);
-	if (__builtin_memcmp(name, "dmar_fault", sizeof(name)))
-		return;
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(name); i++)
+		if (name[i] != "dmar_fault"[i])
+			return;
 	/* the first call is for the "DRHD: handling fault status" line */
 	if (++r->calls == 1)
 		return;
