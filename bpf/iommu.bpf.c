@@ -21,9 +21,9 @@
  * fexit keep a per-CPU run), reads the record the turn is about to
  * handle: also the records the IOMMU writes while the handler runs (it
  * raises no new interrupt for them; under TCG, where the handler's printk
- * to the serial console takes milliseconds, that is common). Where
- * ___ratelimit cannot be traced: a snapshot at fentry on dmar_fault(),
- * which misses those.
+ * to the serial console takes milliseconds, that is common). fentry where
+ * ___ratelimit takes a trampoline, else a kprobe on it. Where it cannot be
+ * traced at all: a snapshot at fentry on dmar_fault(), which misses those.
  *
  * What is missed, and counted (P2P_LOST_IOMMU): a Primary Fault Overflow
  * (the IOMMU had no free record and dropped faults: how many is not
@@ -315,6 +315,14 @@ SEC("fentry/___ratelimit")
 int BPF_PROG(fentry_dmar_turn_twin, struct ratelimit_state *rs, const char *func)
 {
 	return TWIN(G_DMAR_TURN, on_dmar_turn(func));
+}
+
+/* where ___ratelimit takes no trampoline (6.12: EBUSY) */
+SEC("kprobe/___ratelimit")
+int BPF_KPROBE(kp_dmar_turn, struct ratelimit_state *rs, const char *func)
+{
+	on_dmar_turn(func);
+	return 0;
 }
 
 SEC("fexit/dmar_fault")
