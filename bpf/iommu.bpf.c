@@ -162,16 +162,16 @@ static __always_inline __u64 mmio64(void *reg, __u64 off)
 	return v;
 }
 
-static __always_inline void on_dmar_fault(struct intel_iommu___p2p *iommu)
+static __always_inline int on_dmar_fault(struct intel_iommu___p2p *iommu)
 {
 	void *reg = BPF_CORE_READ(iommu, reg);
 	__u64 cap = BPF_CORE_READ(iommu, cap);
 	__u32 fsts, idx, nregs, domain = 0;
 	__u64 base;
-	int i;
+	int i, seen = 0;
 
 	if (!reg)
-		return;
+		return 0;
 	if (bpf_core_field_exists(iommu->segment))
 		domain = BPF_CORE_READ(iommu, segment);
 	fsts = mmio32(reg, DMAR_FSTS_REG);
@@ -179,7 +179,7 @@ static __always_inline void on_dmar_fault(struct intel_iommu___p2p *iommu)
 	if (fsts & DMA_FSTS_PFO)
 		lose(P2P_LOST_IOMMU);
 	if (!(fsts & DMA_FSTS_PPF))
-		return;
+		return 0;
 	idx = fsts_fault_index(fsts);
 	nregs = cap_num_fault_regs(cap);
 	base = cap_fault_reg_offset(cap);
@@ -204,6 +204,7 @@ static __always_inline void on_dmar_fault(struct intel_iommu___p2p *iommu)
 			on_dmafault(p2p_pci_id(domain, frcd_source_id(mid) >> 8,
 					       frcd_source_id(mid) & 0xff),
 				    frcd_page(lo), !frcd_read(hi), reason, flags, frcd_pasid(hi));
+		seen++;
 		if (++idx >= nregs)
 			idx = 0;
 	}
@@ -211,6 +212,7 @@ static __always_inline void on_dmar_fault(struct intel_iommu___p2p *iommu)
 	if (i == P2P_MAX_FAULT_RECORDS && i < nregs &&
 	    (mmio32(reg, base + (__u64)(idx & 0xff) * 16 + 12) & FRCD_F))
 		lose(P2P_LOST_IOMMU);
+	return seen;
 }
 
 /* ---- the handler's loop (best) ---- */
@@ -223,7 +225,10 @@ struct dmar_run {
 	__u32 nregs;
 	__u32 calls;		/* its ___ratelimit() calls so far */
 	__u32 domain;
+	__u32 seen;		/* snapshot: the records it reported */
+	__u32 lines;		/* snapshot: DMA fault lines the handler printed */
 	__u8 active;		/* in dmar_fault(), with a fault pending */
+	__u8 snapshot;		/* the entry snapshot, not the loop */
 };
 
 struct {
@@ -252,6 +257,7 @@ static __always_inline void on_dmar_enter(struct intel_iommu___p2p *iommu)
 	r->next = fsts_fault_index(fsts);
 	r->nregs = cap_num_fault_regs(r->cap);
 	r->calls = 0;
+	r->snapshot = 0;
 	/* without a pending fault the handler reads no record */
 	r->active = !!(fsts & DMA_FSTS_PPF);
 }
@@ -264,7 +270,7 @@ static __always_inline void on_dmar_turn(const char *func)
 	__u64 rec, lo;
 	__u16 flags = 0;
 
-	if (!r || !r->active)
+	if (!r || !r->active || r->snapshot)
 		return;
 	bpf_probe_read_kernel(name, sizeof(name), func);
 #pragma unroll
@@ -338,16 +344,68 @@ int BPF_PROG(fexit_dmar_exit, int irq, void *dev_id, int ret)
 
 /* ---- a snapshot at the handler's entry (where ___ratelimit cannot be traced) ---- */
 
+/*
+ * The snapshot sees the records pending at entry. A record written while
+ * the handler runs is handled by it unseen here; if the handler prints it
+ * (it is not rate limited), the printed fault line (the console
+ * tracepoint, in the handler on this CPU) is one more than the snapshot
+ * saw, and counted lost (P2P_LOST_IOMMU). One it does not print is missed
+ * by the log too.
+ */
+static __always_inline void on_dmar_snapshot(struct intel_iommu___p2p *iommu)
+{
+	__u32 zero = 0;
+	struct dmar_run *r = bpf_map_lookup_elem(&dmar_runs, &zero);
+	int seen = on_dmar_fault(iommu);
+
+	if (!r)
+		return;
+	r->seen = seen;
+	r->lines = 0;
+	r->snapshot = 1;
+	r->active = 1;
+}
+
 SEC("fentry/dmar_fault")
 int BPF_PROG(fentry_dmar_fault, int irq, void *dev_id)
 {
-	return PRIMARY(G_DMAR_FAULT, on_dmar_fault(dev_id));
+	return PRIMARY(G_DMAR_FAULT, on_dmar_snapshot(dev_id));
 }
 
 SEC("fentry/dmar_fault")
 int BPF_PROG(fentry_dmar_fault_twin, int irq, void *dev_id)
 {
-	return TWIN(G_DMAR_FAULT, on_dmar_fault(dev_id));
+	return TWIN(G_DMAR_FAULT, on_dmar_snapshot(dev_id));
+}
+
+static __always_inline void on_dmar_line(const char *text)
+{
+	static const char want[] = "DMAR: [DMA ";
+	char head[sizeof(want) - 1] = {};
+	__u32 zero = 0;
+	struct dmar_run *r = bpf_map_lookup_elem(&dmar_runs, &zero);
+
+	if (!r || !r->active || !r->snapshot)
+		return;
+	bpf_probe_read_kernel(head, sizeof(head), text);
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(head); i++)
+		if (head[i] != want[i])
+			return;
+	if (++r->lines > r->seen)
+		lose(P2P_LOST_IOMMU);
+}
+
+SEC("tp_btf/console")
+int BPF_PROG(tp_dmar_console, const char *text, size_t len)
+{
+	return PRIMARY(G_DMAR_CONSOLE, on_dmar_line(text));
+}
+
+SEC("tp_btf/console")
+int BPF_PROG(tp_dmar_console_twin, const char *text, size_t len)
+{
+	return TWIN(G_DMAR_CONSOLE, on_dmar_line(text));
 }
 
 /* x86's PCI domain: the bus's sysdata (pci_domain_nr()) */

@@ -91,6 +91,7 @@ static const struct hook hooks[] = {
 	{ FEAT_DMAFAULT, "dmafault", "IOMMU faults on providers' BARs (dmafault events)", IN_BOTH, {
 		{ { "fentry_dmar_enter", "fentry_dmar_turn", "fexit_dmar_exit" }, "tp_io_page_fault" },
 		{ { "fentry_dmar_enter", "kp_dmar_turn", "fexit_dmar_exit" }, "tp_io_page_fault" },
+		{ { "fentry_dmar_fault", "tp_dmar_console", "fexit_dmar_exit" }, "tp_io_page_fault" },
 		{ { "fentry_dmar_fault" }, "tp_io_page_fault" },
 		{ { "tp_io_page_fault" } } } },
 };

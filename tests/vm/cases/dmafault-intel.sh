@@ -34,11 +34,14 @@ for _ in $(seq 600); do [ -s "$work/top.json" ] && [ -s "$work/top.txt" ] && [ -
 [ -s "$work/top.json" ] || { cat "$work/top.err"; fail "p2ptop -j printed nothing"; }
 grep -qE "^p2ptrace: dmafault +fentry/dmar_fault$" "$work/json.err" ||
 	{ cat "$work/json.err"; fail "p2ptrace -v does not name the dmafault hook"; }
-grep -qE "^p2ptrace: +(fentry|kprobe)/___ratelimit$" "$work/json.err" ||
-	{ cat "$work/json.err"; fail "p2ptrace -v does not name the ___ratelimit hook (the handler's loop)"; }
+# the handler's loop where ___ratelimit can be traced, else the entry
+# snapshot with the printed fault lines it missed counted lost
+loop=$(grep -oE "^p2ptrace: +(fentry|kprobe)/___ratelimit$|^p2ptrace: +tp_btf/console$" "$work/json.err" | awk '{ print $2 }')
+[ -n "$loop" ] || { cat "$work/json.err"; fail "p2ptrace -v names neither ___ratelimit (the handler's loop) nor the console (the snapshot's misses)"; }
+grep "tried.*___ratelimit" "$work/json.err" || true
 grep -qE "^p2ptrace: +tp_btf/io_page_fault$" "$work/json.err" ||
 	{ cat "$work/json.err"; fail "p2ptrace -v does not name the io_page_fault hook"; }
-ok "p2ptrace -v: dmafault on fentry/dmar_fault, $(grep -oE "(fentry|kprobe)/___ratelimit" "$work/json.err" | head -n 1) and tp_btf/io_page_fault"
+ok "p2ptrace -v: dmafault on fentry/dmar_fault, $loop and tp_btf/io_page_fault"
 
 rc=0
 "$bin/p2pio" -n 16 --verify --pattern --sysfs "$A_BDF" "$B_DISK" "$A_DISK" >"$work/io.txt" 2>&1 || rc=$?
@@ -60,22 +63,24 @@ jq -M -c 'select(.event == "dmafault") | [.ts, .provider, .client, .direction, .
 ok "$m dmafault events, $n DMAR fault lines in the log"
 expect_eq "dmafault events not B's write into A's BAR 2 (reason 5, no task)" \
 	"$(jcount json ".event == \"dmafault\" and (.provider != \"$A_BDF\" or .client != \"$B_BDF\" or .direction != \"write\" or .bar != 2 or .iommu != \"intel\" or .reason != 5 or .reason_text != \"PTE Write access is not set\" or .result != \"blocked\" or .pid != 0 or .comm != \"\" or .address < $lo or .address > $hi)")" 0
-# every fault the log shows is in the trace
+lost=$(jq -r 'select(.summary) | .summary.lost.iommu' "$work/json.out")
+# every fault the log shows is in the trace, or counted lost
+missing=0
 for addr in $(dmar_fault_lines | sed -n 's/.* fault addr \(0x[0-9a-f]*\) .*/\1/p' | sort -u); do
 	[ "$(jcount json ".event == \"dmafault\" and .address == $((addr))")" -ge 1 ] ||
-		fail "the logged fault at $addr is not in the trace"
+		{ echo "the logged fault at $addr is not in the trace"; missing=$((missing + 1)); }
 done
-ok "every logged fault address is in the trace"
-lost=$(jq -r 'select(.summary) | .summary.lost.iommu' "$work/json.out")
+[ "$missing" -le "$lost" ] || fail "$missing logged faults are not in the trace, $lost counted lost"
+ok "every logged fault address is in the trace ($missing missing, $lost counted lost)"
 expect_eq "faults outside the providers' BARs" "$(jq -r 'select(.summary) | .summary.dmafaults_other' "$work/json.out")" 0
 expect_eq "ring buffer drops" "$(jq -r 'select(.summary) | .summary.drops' "$work/json.out")" 0
 # the rate limit (10 calls in 5 s, 3 per fault interrupt: 3 fault lines)
 # hides lines, never events; the copy takes well under 5 s
-if [ "$m" -le 3 ]; then
-	expect_eq "dmafault events (the log's rate limit hid none)" "$m" "$n"
+if [ $((m + lost)) -le 3 ]; then
+	expect_eq "dmafault events + lost (the log's rate limit hid none)" $((m + lost)) "$n"
 else
-	[ "$n" -le 3 ] || fail "$m dmafault events, $n DMAR lines: more than the rate limit lets through"
-	ok "$m dmafault events, the log rate limited to $n lines"
+	[ $((m + lost)) -ge "$n" ] || fail "$m dmafault events and $lost lost, fewer than the $n DMAR lines"
+	ok "$m dmafault events, $lost lost, the log rate limited to $n lines"
 fi
 echo "IOMMU fault log overflows: $lost"
 
@@ -138,7 +143,8 @@ sleep 1
 trace_stop burst
 m2=$(jcount burst '.event == "dmafault" and .client == "'"$B_BDF"'" and .provider == "'"$A_BDF"'"')
 n2=$(($(dmar_fault_lines | wc -l) - before))
-echo "burst: $m2 dmafault events, $n2 DMAR fault lines"
+lost2=$(jq -r 'select(.summary) | .summary.lost.iommu' "$work/burst.out")
+echo "burst: $m2 dmafault events, $lost2 lost, $n2 DMAR fault lines"
 [ "$m2" -gt "$n2" ] || fail "the burst: $m2 dmafault events, not more than the log's $n2 lines (QEMU collapsed the faults, or the copies were too slow for the rate limit)"
 ok "the burst: $m2 faults traced, $n2 in the log (rate limited)"
 expect_eq "burst: ring buffer drops" "$(jq -r 'select(.summary) | .summary.drops' "$work/burst.out")" 0
@@ -148,4 +154,4 @@ sleep 5.5
 for _ in $(seq 20); do dmesg | grep -qE "dmar_fault: [0-9]+ callbacks suppressed" && break; sleep 0.5; done
 dmesg | grep -E "dmar_fault: [0-9]+ callbacks suppressed" || fail "the log never said it suppressed lines"
 ok "the log says it suppressed lines"
-echo "dmafault burst: p2ptrace $m2, DMAR lines $n2"
+echo "dmafault burst: p2ptrace $m2, lost $lost2, DMAR lines $n2"
