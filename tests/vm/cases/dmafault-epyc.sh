@@ -14,12 +14,10 @@ io() { jq -M -c "$1" "$work/io.json"; }
 expect_eq "C's IOMMU group" "$(cat "/sys/bus/pci/devices/$C_BDF/iommu_group/type")" DMA-FQ
 
 trace_start json -j
-read -r r0 _ < <(diskstat "$C_DISK")
 rc=0
 "$bin/p2pio" -j -n 16 --verify --pattern --sysfs "$A_BDF" "$C_DISK" "$A_DISK" >"$work/io.json" || rc=$?
 sleep 0.5
 trace_stop json
-read -r r1 _ < <(diskstat "$C_DISK")
 cat "$work/io.json"
 expect_eq "pattern: exit status" $rc 0
 expect_eq "pattern: C -> A" "$(io '[.chunks, .p2p_ios, .fallbacks, .verified, .zero_chunks, .proven, .error]')" \
@@ -28,10 +26,12 @@ bytes=$(io .pattern_bytes)
 cmp -n "$bytes" "$C_DISK" "$A_DISK" || fail "A does not hold C's first $bytes bytes"
 ok "A holds C's $bytes bytes of pattern (cmp)"
 
-# the block layer may merge adjacent chunks: its own count of C's reads
-expect_eq "C's reads into the CMB: THRU_HOST_BRIDGE P2P requests (as the block layer counts them)" \
-	"$(jcount json ".event == \"io\" and .client == \"$C_BDF\" and .map_type == \"THRU_HOST_BRIDGE\" and .result == \"ok\" and .op == \"read\"")" $((r1 - r0))
-expect_eq "their bytes" "$(jq -s "[.[] | select(.event == \"io\" and .client == \"$C_BDF\" and .map_type == \"THRU_HOST_BRIDGE\") | .bytes] | add" "$work/json.out")" "$bytes"
+# the block layer may merge adjacent chunks (p2pio's own verify reads of
+# C go through host memory): the P2P requests carry every chunk's bytes
+n=$(jcount json ".event == \"io\" and .client == \"$C_BDF\" and .map_type == \"THRU_HOST_BRIDGE\" and .result == \"ok\" and .op == \"read\"")
+[ "$n" -ge 1 ] && [ "$n" -le 16 ] || fail "$n THRU_HOST_BRIDGE reads by C for 16 chunks"
+expect_eq "C's THRU_HOST_BRIDGE P2P reads into the CMB: bytes ($n requests)" \
+	"$(jq -s "[.[] | select(.event == \"io\" and .client == \"$C_BDF\" and .map_type == \"THRU_HOST_BRIDGE\" and .op == \"read\") | .bytes] | add" "$work/json.out")" "$bytes"
 expect_eq "C's I/O of another map type" "$(jcount json ".event == \"io\" and .client == \"$C_BDF\" and .map_type != \"THRU_HOST_BRIDGE\"")" 0
 expect_eq "fallbacks" "$(jcount json '.event == "fallback"')" 0
 expect_eq "dmafault events" "$(jcount json '.event == "dmafault"')" 0
