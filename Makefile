@@ -29,7 +29,8 @@ PCI_LIBS   := $(shell pkg-config --libs libpci 2>/dev/null || echo -lpci)
 TOPOLOGY  := $(B)/lib/topology.o
 MAPTYPE   := $(B)/lib/maptype.o $(B)/lib/allowlist.o $(TOPOLOGY)
 READINESS := $(B)/lib/readiness.o
-# IOMMU faults and rules, no libpci or libbpf: p2pdoctor (p2ptrace and p2ptop can reuse it)
+# IOMMU faults and rules, no libpci or libbpf: p2pdoctor; p2ptrace and p2ptop
+# (through bpf_setup) for the providers' BARs
 IOMMU     := $(B)/lib/iommu.o
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/*.c))
 LAB_BINS  := $(B)/p2pcheck
@@ -64,10 +65,10 @@ $(B)/%.o: tools/%.c | $(B)/lib $(B)/trace $(B)/top
 
 $(B)/p2ptrace.o $(B)/p2ptop.o $(BPF_SETUP): $(B)/p2pscope.skel.h
 
-$(B)/p2ptrace: $(B)/p2ptrace.o $(TRACE) $(BPF_SETUP) $(LIB)
+$(B)/p2ptrace: $(B)/p2ptrace.o $(TRACE) $(BPF_SETUP) $(IOMMU) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BPF_LIBS)
 
-$(B)/p2ptop: $(B)/p2ptop.o $(B)/top/view.o $(TOP) $(MAPTYPE) $(BPF_SETUP) $(LIB)
+$(B)/p2ptop: $(B)/p2ptop.o $(B)/top/view.o $(TOP) $(MAPTYPE) $(BPF_SETUP) $(IOMMU) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(CURSES) $(PCI_LIBS) -lm
 
 $(TOPOLOGY): CPPFLAGS += $(PCI_CFLAGS)
@@ -82,7 +83,7 @@ $(B)/p2pcheck: tests/vm/p2pcheck.c | $(B)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpthread
 
 # Unit tests link the host-side code they test, never BPF or curses.
-$(B)/unit/trace_fmt: $(TRACE)
+$(B)/unit/trace_fmt: $(TRACE) $(IOMMU)
 $(B)/unit/top: $(TOP)
 $(B)/unit/metrics: $(TOP)
 $(B)/unit/topo: $(MAPTYPE) $(READINESS)

@@ -23,6 +23,7 @@ enum p2p_event_type {
 	P2P_EV_IO,		/* block request with P2P pages completed */
 	P2P_EV_FALLBACK,	/* block request refused for P2P */
 	P2P_EV_REVOKE,		/* mappings revoked on unbind */
+	P2P_EV_DMAFAULT,	/* IOMMU fault on a provider's BAR (see below) */
 	P2P_EV_MAX,
 };
 
@@ -53,6 +54,8 @@ enum p2p_map_type {
 #define P2P_F_HANDOFF	(1 << 7)	/* io, fallback: issued by another task (a
 					 * kblockd worker, an interrupt) on behalf
 					 * of pid, which queued it */
+#define P2P_F_PASID	(1 << 8)	/* dmafault: tid is the PASID */
+#define P2P_F_AMD	(1 << 9)	/* dmafault: from AMD-Vi (io_page_fault), not DMAR */
 
 struct p2p_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
@@ -72,6 +75,44 @@ struct p2p_event {
 	__u8 type;		/* enum p2p_event_type */
 	__u8 map_type;		/* enum p2p_map_type */
 	char comm[P2P_COMM_LEN];
+};
+
+/*
+ * A dmafault event (P2P_EV_DMAFAULT) comes from the IOMMU's fault
+ * interrupt, not from a task: pid, tid (but see P2P_F_PASID) and comm are
+ * 0, and the fault belongs to the pair. Its fields:
+ *   provider  the PCI id (p2p_pci_id()) of the provider whose BAR holds
+ *             the address, not a struct device address
+ *   client    the PCI id of the device whose DMA faulted
+ *   aux       the faulting DMA address (Intel: its page, as the IOMMU
+ *             records it)
+ *   bytes     the BAR number
+ *   dev       the IOMMU's reason: the DMAR fault reason number (Intel), or
+ *             the event flags (AMD, P2P_F_AMD: io_page_fault's flags)
+ *   flags     P2P_F_WRITE for a DMA write (else a read), P2P_F_PASID,
+ *             P2P_F_AMD
+ * The faulting device is known to the IOMMU only by its requester id, so
+ * devices are PCI ids here; userspace names them.
+ */
+#define p2p_pci_id(domain, bus, devfn) \
+	((__u64)(domain) << 16 | (__u64)(bus) << 8 | (__u64)(devfn))
+
+/* A provider's memory BAR, for matching fault addresses (dma_bars, .rodata) */
+struct p2p_bar {
+	__u64 start, end;	/* inclusive bus addresses */
+	__u64 provider;		/* PCI id */
+	__u32 bar;		/* 0 to 5 */
+	__u32 pad;
+};
+
+#define P2P_MAX_BARS	32
+/* at most this many DMAR fault records are read per interrupt */
+#define P2P_MAX_FAULT_RECORDS	16
+
+/* p2ptop's DMA faults per pair (dmafault_stats, keyed by PCI ids) */
+struct p2p_dmafault_stats {
+	__u64 faults;
+	__u64 read_faults, write_faults;
 };
 
 /* A device's name, by its struct device address (devnames map). */
@@ -139,6 +180,10 @@ enum p2p_loss {
 	P2P_LOST_PROVIDERS,	/* provider_stats full */
 	P2P_LOST_NAMES,		/* devnames full: a device shown by address */
 	P2P_LOST_NESTED,	/* hook runs the kernel skipped (filled by userspace) */
+	P2P_LOST_IOMMU,		/* IOMMU fault records overflowed or unread: faults
+				 * the IOMMU or we did not record (each counts one
+				 * overflow, an unknown number of faults) */
+	P2P_LOST_DMAFAULTS,	/* dmafault_stats full */
 	P2P_LOST_NR,
 };
 

@@ -144,6 +144,8 @@ static struct {
 	struct p2p_pid_stats pids[P2P_MAX_PIDS];
 	struct p2p_pair_key pair_keys[P2P_MAX_PAIRS];
 	struct p2p_pair_stats pairs[P2P_MAX_PAIRS];
+	struct p2p_pair_key dma_keys[P2P_MAX_PAIRS];
+	struct p2p_dmafault_stats dma[P2P_MAX_PAIRS];
 } dump;
 static int ndump_pids;
 
@@ -201,6 +203,20 @@ static void collect(double secs)
 		snprintf(prov, sizeof(prov), "%s", bpf_dev_name(skel, dump.pair_keys[i].provider));
 		top_add_pair_stats(&model, prov, bpf_dev_name(skel, dump.pair_keys[i].client),
 				   &dump.pairs[i]);
+	}
+	/* IOMMU faults, keyed by PCI ids (bpf/iommu.bpf.c) */
+	if (setup.features & (1U << FEAT_DMAFAULT)) {
+		n = map_read(bpf_map__fd(skel->maps.dmafault_stats), true, dump.dma_keys,
+			     sizeof(dump.dma_keys[0]), dump.dma, sizeof(dump.dma[0]), P2P_MAX_PAIRS);
+		if (n < 0)
+			map_error("DMA fault", n);
+		for (int i = 0; i < n; i++) {
+			char prov[24], cli[24];
+
+			top_add_dmafault_stats(&model, pci_id_name(dump.dma_keys[i].provider, prov, sizeof(prov)),
+					       pci_id_name(dump.dma_keys[i].client, cli, sizeof(cli)),
+					       &dump.dma[i]);
+		}
 	}
 	{
 		/* what BPF already follows is not counted again from /proc */
@@ -356,6 +372,7 @@ int main(int argc, char **argv)
 	model.live_tracked = (setup.features & (1U << FEAT_SYSFS_MMAP)) &&
 			     (!(setup.features & (1U << FEAT_FAULT)) ||
 			      (setup.features & (1U << FEAT_LIVE)));
+	model.dma_tracked = setup.features & (1U << FEAT_DMAFAULT);
 	signals();
 
 	if (opts.batch)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "args.h"
 #include "bpf_setup.h"
@@ -29,7 +30,9 @@ static const char doc[] =
 "mapping faults and closes, map-type decisions, and block I/O on P2P memory,\n"
 "including I/O refused for P2P (fallback).\n"
 "\n"
-"EVENT is alloc, free, fault, close, map, io, fallback or revoke. PROVIDER\n"
+"EVENT is alloc, free, fault, close, map, io, fallback, revoke or dmafault\n"
+"(an IOMMU fault on a provider's BAR: the IOMMU blocked CLIENT's DMA into\n"
+"PROVIDER's memory; from an interrupt, so no process's). PROVIDER\n"
 "is the device whose memory is used and CLIENT the one doing the DMA, by\n"
 "nvme name where they have one. MAP is BUS (through a switch), HOSTBR\n"
 "(through the host bridge) or NOSUP (refused). RESULT is ok, an errno name\n"
@@ -80,7 +83,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 	case 'e':
 		mask = events_parse(arg);
 		if (mask < 0)
-			die_usage("bad event list '%s' (alloc,free,fault,close,map,io,fallback,revoke)", arg);
+			die_usage("bad event list '%s' (alloc,free,fault,close,map,io,fallback,revoke,dmafault)", arg);
 		setup.events = mask;
 		break;
 	case 'x': setup.failures = true; break;
@@ -180,6 +183,18 @@ int main(int argc, char **argv)
 	bpf_losses(setup.skel, &lost);
 	state.lost = lost.n[P2P_LOST_EVENTS];
 	state.skipped = lost.n[P2P_LOST_NESTED];
+	state.iommu_lost = lost.n[P2P_LOST_IOMMU];
+	state.dmafault_hooked = setup.features & (1U << FEAT_DMAFAULT);
+	if (state.dmafault_hooked) {
+		__u64 *per_cpu = calloc(libbpf_num_possible_cpus(), sizeof(__u64));
+		__u32 zero = 0;
+
+		if (per_cpu && !bpf_map_lookup_elem(bpf_map__fd(setup.skel->maps.dmafault_other),
+						    &zero, per_cpu))
+			for (int c = 0; c < libbpf_num_possible_cpus(); c++)
+				state.dma_other += per_cpu[c];
+		free(per_cpu);
+	}
 	trace_summary(&state, &opts, stdout);
 	fflush(stdout);
 	ring_buffer__free(rb);

@@ -64,6 +64,8 @@ static void fake_model(void)
 	q->now = (struct p2p_pair_stats){ .maps = { [P2P_MAP_NOT_SUPPORTED] = 4 }, .fallbacks = 2 };
 	strcpy(q->reason, "host bridge 8086:29c0 \"q35\" not on allowlist");
 
+	m.pair[0].dma_now = (struct p2p_dmafault_stats){ .faults = 3, .write_faults = 3 };
+	m.dma_tracked = true;
 	m.live_tracked = true;
 	m.lost.n[P2P_LOST_EVENTS] = 5;	/* p2ptop sends no events: not a loss */
 	m.lost.n[P2P_LOST_NAMES] = 1;
@@ -170,6 +172,13 @@ static const char want_full[] =
 "# TYPE p2pdma_pair_io_bytes_total counter\n"
 "p2pdma_pair_io_bytes_total{provider=\"0000:03:00.0\",client=\"0000:05:00.0\"} 131072\n"
 "p2pdma_pair_io_bytes_total{provider=\"0000:03:00.0\",client=\"0000:00:04.0\"} 0\n"
+"# HELP p2pdma_dma_faults_tracked 1 if p2ptop sees the IOMMU's DMA faults on this kernel, so p2pdma_dma_faults_total is exported, else 0.\n"
+"# TYPE p2pdma_dma_faults_tracked gauge\n"
+"p2pdma_dma_faults_tracked 1\n"
+"# HELP p2pdma_dma_faults_total IOMMU faults on the provider's BARs by the client's DMA (a P2P transfer the IOMMU blocked, whatever the I/O reported), since p2ptop started (only where p2pdma_dma_faults_tracked is 1).\n"
+"# TYPE p2pdma_dma_faults_total counter\n"
+"p2pdma_dma_faults_total{provider=\"0000:03:00.0\",client=\"0000:05:00.0\"} 3\n"
+"p2pdma_dma_faults_total{provider=\"0000:03:00.0\",client=\"0000:00:04.0\"} 0\n"
 "# HELP p2pdma_held_tracked 1 if the kernel lets p2ptop follow every mapping, so p2pdma_live_mappings and p2pdma_held_bytes are exported, else 0.\n"
 "# TYPE p2pdma_held_tracked gauge\n"
 "p2pdma_held_tracked 1\n"
@@ -182,6 +191,8 @@ static const char want_full[] =
 "p2pdma_lost_total{table=\"providers\"} 0\n"
 "p2pdma_lost_total{table=\"names\"} 1\n"
 "p2pdma_lost_total{table=\"nested\"} 0\n"
+"p2pdma_lost_total{table=\"iommu\"} 0\n"
+"p2pdma_lost_total{table=\"dmafaults\"} 0\n"
 "# HELP p2pdma_complete 1 if every table was read and nothing was lost, else 0.\n"
 "# TYPE p2pdma_complete gauge\n"
 "p2pdma_complete 0\n"
@@ -321,6 +332,7 @@ static void test_empty(void)
 	got = render(&m);
 	/* every family described, only the global ones with samples */
 	CHECK_STR(samples = lines_with(got, "p2pdma_"),
+		  "p2pdma_dma_faults_tracked 0\n"
 		  "p2pdma_held_tracked 0\n"
 		  "p2pdma_lost_total{table=\"maps\"} 0\n"
 		  "p2pdma_lost_total{table=\"ios\"} 0\n"
@@ -329,6 +341,8 @@ static void test_empty(void)
 		  "p2pdma_lost_total{table=\"providers\"} 0\n"
 		  "p2pdma_lost_total{table=\"names\"} 0\n"
 		  "p2pdma_lost_total{table=\"nested\"} 0\n"
+		  "p2pdma_lost_total{table=\"iommu\"} 0\n"
+		  "p2pdma_lost_total{table=\"dmafaults\"} 0\n"
 		  "p2pdma_complete 1\n");
 	free(samples);
 	l = strstr(got, "# EOF\n");

@@ -158,6 +158,42 @@ static void test_pairs(void)
 }
 
 /*
+ * IOMMU faults: the pair's totals and rate, summed for its provider; a pair
+ * that only faulted is shown too; -P filters them.
+ */
+static void test_dmafaults(void)
+{
+	struct p2p_pair_stats st = { .maps = { [P2P_MAP_BUS_ADDR] = 5 }, .ios = 5 };
+	struct p2p_dmafault_stats d = { .faults = 2, .write_faults = 2 };
+	struct p2p_dmafault_stats other = { .faults = 1, .read_faults = 1 };
+
+	memset(&m, 0, sizeof(m));
+	top_begin(&m, 0);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
+	top_add_dmafault_stats(&m, "0000:03:00.0", "0000:04:00.0", &d);
+	top_end(&m);
+	CHECK(m.nprov == 1 && m.prov[0].now.dma_faults == 2 && m.prov[0].dma_fault_s == 0);
+	CHECK(m.npair == 1 && m.pair[0].dma_now.faults == 2 && m.pair[0].now.ios == 5);
+	/* 2 s later: 4 more, and a pair seen only faulting */
+	d.faults = d.write_faults = 6;
+	top_begin(&m, 2.0);
+	top_add_pair_stats(&m, "0000:03:00.0", "0000:04:00.0", &st);
+	top_add_dmafault_stats(&m, "0000:03:00.0", "0000:04:00.0", &d);
+	top_add_dmafault_stats(&m, "0000:03:00.0", "0000:00:04.0", &other);
+	top_end(&m);
+	CHECK(m.prov[0].now.dma_faults == 7 && m.prov[0].dma_fault_s == 2.5);
+	CHECK(m.npair == 2 && m.pair[0].dma_fault_s == 2.0 && m.pair[0].map_type == P2P_MAP_BUS_ADDR);
+	CHECK_STR(m.pair[1].client, "0000:00:04.0");
+	CHECK(m.pair[1].dma_now.read_faults == 1 && m.pair[1].map_type == P2P_MAP_UNKNOWN);
+	/* -P another provider: none */
+	memcpy(m.only, "0000:05:00.0", 13);
+	top_begin(&m, 1.0);
+	top_add_dmafault_stats(&m, "0000:03:00.0", "0000:04:00.0", &d);
+	top_end(&m);
+	CHECK(m.npair == 0);
+}
+
+/*
  * Mappings made before p2ptop started count once, in every interval, not
  * once more each interval; and not at all once they are gone.
  */
@@ -329,6 +365,7 @@ int main(void)
 	test_rates();
 	test_model();
 	test_pairs();
+	test_dmafaults();
 	test_old_maps();
 	test_sysfs_holders();
 	test_fit();

@@ -99,10 +99,12 @@ static void test_format(void)
 	CHECK(strstr(line, "\"map_type\":\"NOT_SUPPORTED\",\"bytes\":65536,\"lat_us\":123.400") != NULL);
 	CHECK(strstr(line, "\"result\":\"EREMOTEIO\",\"errno\":121,\"disk\":\"nvme2n1\"") != NULL);
 	CHECK(strstr(line, "\"op\":\"write\",\"handoff\":false") != NULL);
+	CHECK(strstr(line, "\"cached\":null,\"allocated\":null,\"mappings\":null,"
+			   "\"direction\":null,\"bar\":null,\"iommu\":null,\"reason\":null,"
+			   "\"reason_text\":null,\"pasid\":null}\n") != NULL);
 	e.flags |= P2P_F_HANDOFF;
 	CHECK(strstr(render(&o, &e), "\"handoff\":true") != NULL);
 	e.flags &= ~P2P_F_HANDOFF;
-	CHECK(strstr(line, "\"cached\":null,\"allocated\":null,\"mappings\":null}\n") != NULL);
 	e.type = P2P_EV_MAP;
 	e.flags = 0;	/* a hook that cannot tell cached from computed */
 	CHECK(strstr(render(&o, &e), "\"cached\":null") != NULL);
@@ -149,9 +151,49 @@ static void test_summary(void)
 	trace_summary(&s, &o, f);
 	fclose(f);
 	CHECK_STR(buf, "{\"summary\":{\"events\":{\"alloc\":0,\"free\":0,\"fault\":0,\"close\":0,"
-		  "\"map\":0,\"io\":2,\"fallback\":1,\"revoke\":0},\"io_bytes\":{\"BUS_ADDR\":131072,"
+		  "\"map\":0,\"io\":2,\"fallback\":1,\"revoke\":0,\"dmafault\":0},\"io_bytes\":{\"BUS_ADDR\":131072,"
 		  "\"THRU_HOST_BRIDGE\":0,\"NOT_SUPPORTED\":0,\"UNKNOWN\":0},\"fallback_bytes\":65536,"
-		  "\"drops\":5,\"lost\":{\"ringbuf\":3,\"nested\":2}}}\n");
+		  "\"drops\":5,\"lost\":{\"ringbuf\":3,\"nested\":2,\"iommu\":0},"
+		  "\"dmafaults_other\":null}}\n");
+}
+
+/*
+ * An IOMMU fault on a provider's BAR: devices are PCI ids (no devnames),
+ * no task; the direction, BAR and the IOMMU's reason.
+ */
+static void test_dmafault(void)
+{
+	struct trace_opts o = { 0 };
+	struct p2p_event e = {
+		.ts_ns = 3500000000ULL, .type = P2P_EV_DMAFAULT,
+		.provider = p2p_pci_id(0, 3, 0), .client = p2p_pci_id(0, 4, 0),
+		.aux = 0xfc000000, .bytes = 2, .dev = 5, .flags = P2P_F_WRITE,
+	};
+	char *line;
+
+	line = render(&o, &e);
+	CHECK_STR(line, "2.500000           0 -                dmafault nvme1        nvme2        -             -       - "
+		  "blocked: write at 0xfc000000 (BAR 2): PTE Write access is not set (DMAR fault reason 0x05)\n");
+	o.json = true;
+	line = render(&o, &e);
+	CHECK(strstr(line, "\"pid\":0,\"tid\":0,\"comm\":\"\",\"event\":\"dmafault\","
+			   "\"provider\":\"0000:03:00.0\",\"provider_name\":\"nvme1\","
+			   "\"client\":\"0000:04:00.0\",\"client_name\":\"nvme2\",\"map_type\":null,"
+			   "\"bytes\":null,\"lat_us\":null,\"result\":\"blocked\",\"errno\":0,"
+			   "\"disk\":null,\"op\":null,\"handoff\":null,\"address\":4227858432,") != NULL);
+	CHECK(strstr(line, "\"direction\":\"write\",\"bar\":2,\"iommu\":\"intel\",\"reason\":5,"
+			   "\"reason_text\":\"PTE Write access is not set\",\"pasid\":null}\n") != NULL);
+	/* a read with a PASID, and AMD's flags */
+	e.flags = P2P_F_PASID;
+	e.tid = 7;
+	e.dev = 6;
+	CHECK(strstr(render(&o, &e), "\"direction\":\"read\",\"bar\":2,\"iommu\":\"intel\",\"reason\":6,"
+			   "\"reason_text\":\"PTE Read access is not set\",\"pasid\":7}") != NULL);
+	e.flags = P2P_F_AMD | P2P_F_WRITE;
+	e.dev = 1;
+	CHECK(strstr(render(&o, &e), "\"iommu\":\"amd\",\"reason\":1,\"reason_text\":\"IO_PAGE_FAULT\"") != NULL);
+	o.json = false;
+	CHECK(strstr(render(&o, &e), "blocked: write at 0xfc000000 (BAR 2): IO_PAGE_FAULT (AMD-Vi flags 0x01)\n") != NULL);
 }
 
 int main(void)
@@ -161,6 +203,7 @@ int main(void)
 	test_format();
 	test_hostile_comm();
 	test_summary();
+	test_dmafault();
 	fake_end();
 	return unit_done("trace_fmt");
 }

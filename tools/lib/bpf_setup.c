@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 #include "args.h"
 #include "bpf_setup.h"
+#include "iommu.h"
 #include "sysfs.h"
 #include "p2pscope.skel.h"
 
@@ -83,6 +84,16 @@ static const struct hook hooks[] = {
 		{ { "tp_revoke" } } } },
 	{ FEAT_IO, "block-io", "P2P block I/O and fallbacks (io and fallback events)", IN_BOTH, {
 		{ { "tp_rq_issue", "tp_rq_complete" }, "tp_rq_insert" } } },
+	/*
+	 * Intel's fault handler, its loop (the rate limit it asks per record)
+	 * or its entry, and the tracepoint AMD reports through (companion)
+	 */
+	{ FEAT_DMAFAULT, "dmafault", "IOMMU faults on providers' BARs (dmafault events)", IN_BOTH, {
+		{ { "fentry_dmar_enter", "fentry_dmar_turn", "fexit_dmar_exit" }, "tp_io_page_fault" },
+		{ { "fentry_dmar_enter", "kp_dmar_turn", "fexit_dmar_exit" }, "tp_io_page_fault" },
+		{ { "fentry_dmar_fault", "tp_dmar_console", "fexit_dmar_exit" }, "tp_io_page_fault" },
+		{ { "fentry_dmar_fault" }, "tp_io_page_fault" },
+		{ { "tp_io_page_fault" } } } },
 };
 
 #define NHOOKS (sizeof(hooks) / sizeof(hooks[0]))
@@ -390,6 +401,55 @@ static void set_autoload(struct p2pscope_bpf *skel, const struct choice *choices
 		}
 }
 
+/* "dddd:bb:dd.f" as p2p_pci_id(); false if it is not one */
+bool pci_id_parse(const char *bdf, __u64 *id)
+{
+	unsigned int d, b, dev, fn;
+	char end;
+
+	if (sscanf(bdf, "%x:%x:%x.%x%c", &d, &b, &dev, &fn, &end) != 4 ||
+	    d > 0xffff || b > 0xff || dev > 0x1f || fn > 7)
+		return false;
+	*id = p2p_pci_id(d, b, dev << 3 | fn);
+	return true;
+}
+
+const char *pci_id_name(__u64 id, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%x", (unsigned int)(id >> 16) & 0xffff,
+		 (unsigned int)(id >> 8) & 0xff, (unsigned int)(id >> 3) & 0x1f,
+		 (unsigned int)id & 7);
+	return buf;
+}
+
+/*
+ * The providers' memory BARs for the dmafault programs (bpf/iommu.bpf.c),
+ * only the provider asked for if one is: a fault elsewhere is no P2P fault.
+ * A provider that appears after load is not among them.
+ */
+static void configure_bars(struct bpf_setup *s, struct p2pscope_bpf *skel)
+{
+	static struct iommu_bars bars;
+	unsigned int n = 0;
+
+	provider_bars_load(&bars);
+	for (int i = 0; i < bars.n && n < P2P_MAX_BARS; i++) {
+		struct p2p_bar *b = (struct p2p_bar *)&skel->rodata->dma_bars[n];
+		__u64 id;
+
+		if ((s->provider[0] && strcmp(s->provider, bars.bar[i].bdf)) ||
+		    !pci_id_parse(bars.bar[i].bdf, &id))
+			continue;
+		b->start = bars.bar[i].start;
+		b->end = bars.bar[i].end;
+		b->provider = id;
+		b->bar = bars.bar[i].bar;
+		n++;
+	}
+	skel->rodata->dma_nbars = n;
+	s->dma_nbars = n;
+}
+
 static int configure(struct bpf_setup *s, struct p2pscope_bpf *skel)
 {
 	int err;
@@ -407,6 +467,7 @@ static int configure(struct bpf_setup *s, struct p2pscope_bpf *skel)
 		return err;
 	if (s->max_maps && (err = bpf_map__set_max_entries(skel->maps.live_maps, s->max_maps)))
 		return err;
+	configure_bars(s, skel);
 	return 0;
 }
 

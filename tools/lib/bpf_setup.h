@@ -26,6 +26,7 @@ enum p2p_feature {
 	FEAT_LIVE,		/* mappings holding memory, per process */
 	FEAT_REVOKE,
 	FEAT_IO,		/* block I/O on P2P memory, and fallbacks */
+	FEAT_DMAFAULT,		/* IOMMU faults on providers' BARs */
 	FEAT_NR,
 };
 
@@ -42,6 +43,7 @@ struct bpf_setup {
 	/* what it got */
 	struct p2pscope_bpf *skel;
 	unsigned int features;		/* 1 << FEAT_* with a hook attached */
+	unsigned int dma_nbars;		/* providers' BARs dmafault matches */
 	struct bpf_link *links[32];
 	int nlinks;
 };
@@ -56,6 +58,13 @@ void bpf_setup(struct bpf_setup *s);
 void bpf_teardown(struct bpf_setup *s);
 
 const char *feature_name(enum p2p_feature f);
+
+/*
+ * PCI ids (p2p_pci_id(), what dmafault events and dmafault_stats carry
+ * for devices): from a "dddd:bb:dd.f" address, and back.
+ */
+bool pci_id_parse(const char *bdf, __u64 *id);
+const char *pci_id_name(__u64 id, char *buf, size_t len);
 
 /* libbpf's own messages: warnings always, the rest only when verbose */
 void libbpf_messages(bool verbose);

@@ -46,6 +46,11 @@ bool iommu_fault_parse(const char *line, struct iommu_fault *f);
 const char *iommu_fault_bdf(const struct iommu_fault *f, char *buf, size_t len);
 const char *iommu_dir_name(int dir);	/* "read", "write", "unknown" */
 const char *iommu_kind_name(int kind);	/* "intel", "amd" */
+/*
+ * What the driver prints for a fault reason: Intel's DMA remapping reason
+ * number ("PTE Write access is not set" for 5), "IO_PAGE_FAULT" for AMD.
+ */
+const char *iommu_reason_text(int kind, unsigned int reason);
 
 /* ---- providers' memory ---- */
 

@@ -11,6 +11,7 @@ static const char *const event_names[P2P_EV_MAX] = {
 	[P2P_EV_FAULT] = "fault", [P2P_EV_CLOSE] = "close",
 	[P2P_EV_MAP] = "map", [P2P_EV_IO] = "io",
 	[P2P_EV_FALLBACK] = "fallback", [P2P_EV_REVOKE] = "revoke",
+	[P2P_EV_DMAFAULT] = "dmafault",
 };
 
 const char *event_name(int type)
@@ -97,6 +98,9 @@ const char *result_name(const struct p2p_event *e, char *buf, size_t len)
 	bool known = true;
 	int err;
 
+	/* the IOMMU refused the DMA (whatever the device was told) */
+	if (e->type == P2P_EV_DMAFAULT)
+		return "blocked";
 	if (!e->result)
 		return "ok";
 	if (e->result == P2P_RESULT_SIGBUS && e->type != P2P_EV_IO && e->type != P2P_EV_FALLBACK)
@@ -120,5 +124,6 @@ const char *result_name(const struct p2p_event *e, char *buf, size_t len)
 bool event_is_failure(const struct p2p_event *e)
 {
 	return e->result || e->type == P2P_EV_FALLBACK || e->type == P2P_EV_REVOKE ||
+	       e->type == P2P_EV_DMAFAULT ||
 	       (e->type == P2P_EV_MAP && e->map_type == P2P_MAP_NOT_SUPPORTED);
 }

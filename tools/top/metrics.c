@@ -28,6 +28,7 @@ static const char *const lost_names[P2P_LOST_NR] = {
 	[P2P_LOST_MAPS] = "maps", [P2P_LOST_IOS] = "ios", [P2P_LOST_PIDS] = "pids",
 	[P2P_LOST_PAIRS] = "pairs", [P2P_LOST_PROVIDERS] = "providers",
 	[P2P_LOST_NAMES] = "names", [P2P_LOST_NESTED] = "nested",
+	[P2P_LOST_IOMMU] = "iommu", [P2P_LOST_DMAFAULTS] = "dmafaults",
 };
 
 void metrics_label_value(FILE *f, const char *str, size_t n)
@@ -243,12 +244,30 @@ static void pairs(FILE *f, const struct top_model *m)
 	}
 }
 
+/* IOMMU faults of the pair: the client's DMA into the provider's BARs, blocked */
+static void dma_faults(FILE *f, const struct top_model *m)
+{
+	family(f, "p2pdma_dma_faults_tracked", "gauge",
+	       "1 if p2ptop sees the IOMMU's DMA faults on this kernel, so "
+	       "p2pdma_dma_faults_total is exported, else 0.");
+	fprintf(f, "p2pdma_dma_faults_tracked %d\n", m->dma_tracked ? 1 : 0);
+	family(f, "p2pdma_dma_faults_total", "counter",
+	       "IOMMU faults on the provider's BARs by the client's DMA (a P2P transfer the "
+	       "IOMMU blocked, whatever the I/O reported), since p2ptop started (only where "
+	       "p2pdma_dma_faults_tracked is 1).");
+	for (int i = 0; i < m->npair && m->dma_tracked; i++) {
+		pair_series(f, "p2pdma_dma_faults_total", &m->pair[i]);
+		fprintf(f, "%llu\n", (unsigned long long)m->pair[i].dma_now.faults);
+	}
+}
+
 void metrics_write(const struct top_model *m, FILE *f)
 {
 	__u64 lost = 0;
 
 	providers(f, m);
 	pairs(f, m);
+	dma_faults(f, m);
 	family(f, "p2pdma_held_tracked", "gauge",
 	       "1 if the kernel lets p2ptop follow every mapping, so p2pdma_live_mappings and "
 	       "p2pdma_held_bytes are exported, else 0.");

@@ -180,6 +180,31 @@ void top_add_pair_stats(struct top_model *m, const char *provider, const char *c
 	p->seen = true;
 }
 
+void top_add_dmafault_stats(struct top_model *m, const char *provider, const char *client,
+			    const struct p2p_dmafault_stats *s)
+{
+	struct top_provider *prov = find_provider(m, provider);
+	struct top_pair *p = NULL;
+
+	if (m->only[0] && strcmp(provider, m->only))
+		return;
+	if (prov)
+		prov->now.dma_faults += s->faults;
+	for (int i = 0; i < m->npair && !p; i++)
+		if (!strcmp(m->pair[i].provider, provider) && !strcmp(m->pair[i].client, client))
+			p = &m->pair[i];
+	if (!p) {
+		if (m->npair == P2P_MAX_PAIRS)
+			return;
+		p = &m->pair[m->npair++];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->provider, sizeof(p->provider), "%s", provider);
+		snprintf(p->client, sizeof(p->client), "%s", client);
+	}
+	p->dma_now = *s;
+	p->seen = true;
+}
+
 bool top_pid_gone(__u32 pid)
 {
 	char path[PATH_MAX];
@@ -362,6 +387,7 @@ static void end_provider(struct top_provider *p, double t)
 		p->fallback_s = top_rate(a->fallbacks, b->fallbacks, t);
 		p->rd_mbs = top_rate(a->read_bytes, b->read_bytes, t) / 1e6;
 		p->wr_mbs = top_rate(a->write_bytes, b->write_bytes, t) / 1e6;
+		p->dma_fault_s = top_rate(a->dma_faults, b->dma_faults, t);
 		/* what sysfs says the interval took against what BPF saw */
 		p->acct_mismatch = (long long)(top_used(p) - p->prev_used) !=
 			(long long)((a->alloc_bytes - a->free_bytes) -
@@ -440,6 +466,9 @@ void top_end(struct top_model *m)
 		else if ((!p->reason[0] || p->map_type != type) && m->reason)
 			m->reason(p->provider, p->client, p->reason, sizeof(p->reason));
 		p->map_type = type;
+		if (p->have_prev)
+			p->dma_fault_s = top_rate(p->dma_now.faults, p->dma_prev.faults, t);
+		p->dma_prev = p->dma_now;
 		p->prev = p->now;
 		p->have_prev = true;
 		m->pair[n++] = *p;

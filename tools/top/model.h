@@ -25,6 +25,7 @@ struct top_totals {
 	__u64 ios, read_bytes, write_bytes;
 	__s64 live_maps;	/* live userspace mappings holding memory */
 	__s64 held_bytes;	/* the memory they hold */
+	__u64 dma_faults;	/* IOMMU faults on its BARs, summed over its pairs */
 };
 
 struct top_provider {
@@ -44,6 +45,7 @@ struct top_provider {
 	bool acct_mismatch;
 	__u64 prev_used;
 	bool seen;
+	double dma_fault_s;			/* IOMMU faults on its BARs per second */
 };
 
 struct top_proc {
@@ -62,6 +64,9 @@ struct top_pair {
 	int map_type;			/* what the kernel decides for the pair */
 	char reason[160];
 	bool seen;
+	/* IOMMU faults of the client's DMA on the provider's BARs */
+	struct p2p_dmafault_stats dma_now, dma_prev;
+	double dma_fault_s;
 };
 
 /* Mappings found in /proc (see top_scan_old_maps). */
@@ -86,6 +91,7 @@ struct top_model {
 	double interval;		/* seconds the rates cover */
 	char only[P2P_NAME_LEN];	/* -P: this provider only */
 	bool live_tracked;		/* the kernel lets BPF follow mappings */
+	bool dma_tracked;		/* the dmafault hook is attached */
 	bool incomplete;		/* a BPF map could not be read */
 	struct top_old_map old[TOP_MAX_OLD];
 	int nold;
@@ -110,6 +116,12 @@ void top_add_pid_stats(struct top_model *m, __u32 pid, const char *comm,
 		       const struct p2p_pid_stats *s);
 void top_add_pair_stats(struct top_model *m, const char *provider, const char *client,
 			const struct p2p_pair_stats *s);
+/*
+ * The pair's IOMMU faults (dmafault_stats, its PCI ids named): a pair with
+ * faults and no other P2P activity is shown too. After top_add_pair_stats.
+ */
+void top_add_dmafault_stats(struct top_model *m, const char *provider, const char *client,
+			    const struct p2p_dmafault_stats *s);
 /*
  * Mappings BPF does not follow itself (populated before the start, and the
  * sysfs p2pmem/allocate mappings, which have no vma operations to hook)

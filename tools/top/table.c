@@ -18,6 +18,7 @@ const struct top_column top_columns[VIEW_NR][TOP_MAX_COLS] = {
 		{ "BUS/s", 7, 6, false }, { "HOSTBR/s", 8, 7, false },
 		{ "NOSUP/s", 7, 5, false }, { "FALLBK/s", 8, 4, false },
 		{ "RD-MB/s", 8, 3, false }, { "WR-MB/s", 8, 3, false },
+		{ "DMAFLT/s", 8, 4, false },
 	},
 	[VIEW_PROCESSES] = {
 		{ "PID", 7, 0, false }, { "COMM", 16, 1, true }, { "HELD", 7, 2, false },
@@ -28,7 +29,8 @@ const struct top_column top_columns[VIEW_NR][TOP_MAX_COLS] = {
 	[VIEW_PAIRS] = {
 		{ "PROVIDER", 12, 0, true }, { "CLIENT", 12, 0, true },
 		{ "MAP", 6, 1, true }, { "BYTES", 8, 2, false }, { "FALLBK", 7, 2, false },
-		{ "DECISIONS", 9, 4, false }, { "REASON", 30, 3, true },
+		{ "DECISIONS", 9, 4, false }, { "DMAFLT/s", 8, 4, false },
+		{ "REASON", 30, 3, true },
 	},
 };
 
@@ -103,6 +105,7 @@ static double cell_value(const struct top_model *m, enum top_view v, int row, in
 		case 12: return p->fallback_s;
 		case 13: return p->rd_mbs;
 		case 14: return p->wr_mbs;
+		case 15: return p->dma_fault_s;
 		}
 	} else if (v == VIEW_PROCESSES) {
 		const struct top_proc *p = &m->proc[row];
@@ -127,6 +130,7 @@ static double cell_value(const struct top_model *m, enum top_view v, int row, in
 			for (int k = 0; k < P2P_MAP_NR; k++)
 				d += p->now.maps[k];
 			return d;
+		case 6: return p->dma_fault_s;
 		}
 	}
 	return 0;
@@ -152,6 +156,7 @@ void top_cell(const struct top_model *m, enum top_view v, int row, int col,
 		case 4: snprintf(buf, len, "%.1f", cell_value(m, v, row, col)); return;
 		case 5: snprintf(buf, len, "%lld", (long long)top_live(p)); return;
 		case 13: case 14: snprintf(buf, len, "%.2f", cell_value(m, v, row, col)); return;
+		case 15: snprintf(buf, len, "%.1f", p->dma_fault_s); return;
 		default: snprintf(buf, len, "%.0f", cell_value(m, v, row, col)); return;
 		}
 	} else if (v == VIEW_PROCESSES) {
@@ -186,7 +191,8 @@ void top_cell(const struct top_model *m, enum top_view v, int row, int col,
 		case 3: human_bytes(p->now.bytes, buf, len); return;
 		case 4: snprintf(buf, len, "%llu", (unsigned long long)p->now.fallbacks); return;
 		case 5: snprintf(buf, len, "%.0f", cell_value(m, v, row, col)); return;
-		case 6: snprintf(buf, len, "%s", p->reason[0] ? p->reason : "-"); return;
+		case 6: snprintf(buf, len, "%.1f", p->dma_fault_s); return;
+		case 7: snprintf(buf, len, "%s", p->reason[0] ? p->reason : "-"); return;
 		}
 	}
 }

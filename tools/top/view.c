@@ -153,6 +153,9 @@ static void json_provider(struct json *j, const struct top_provider *p)
 	json_kv_double(j, "fallback_per_s", p->fallback_s, 6);
 	json_kv_double(j, "read_mb_per_s", p->rd_mbs, 6);
 	json_kv_double(j, "write_mb_per_s", p->wr_mbs, 6);
+	/* IOMMU faults on its BARs: per second, and since the start */
+	json_kv_double(j, "dma_faults_per_s", p->dma_fault_s, 6);
+	json_kv_u64(j, "dma_faults", p->now.dma_faults);
 	json_key(j, "totals");
 	json_object_begin(j);
 	json_kv_u64(j, "allocs", p->now.allocs);
@@ -175,6 +178,7 @@ void print_json(const struct top_model *m, const struct top_opts *o, FILE *f)
 {
 	static const char *const lost_names[P2P_LOST_NR] = {
 		"events", "maps", "ios", "pids", "pairs", "providers", "names", "nested",
+		"iommu", "dmafaults",
 	};
 	struct utsname un;
 	__u64 used, freeb;
@@ -242,6 +246,10 @@ void print_json(const struct top_model *m, const struct top_opts *o, FILE *f)
 		json_kv_u64(&j, "fallbacks", p->now.fallbacks);
 		json_maps(&j, "decisions", NULL, p->now.maps);
 		json_kv_string(&j, "reason", p->reason[0] ? p->reason : NULL);
+		json_kv_u64(&j, "dma_faults", p->dma_now.faults);
+		json_kv_u64(&j, "dma_write_faults", p->dma_now.write_faults);
+		json_kv_u64(&j, "dma_read_faults", p->dma_now.read_faults);
+		json_kv_double(&j, "dma_faults_per_s", p->dma_fault_s, 6);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -373,6 +381,14 @@ static int draw_provider_cards(const struct top_model *m, int y)
 			 used, size, share * 100, avail, (long long)top_live(p),
 			 p->acct_mismatch ? "  (sysfs and BPF disagree)" : "");
 		mvaddnstr(y, 22 + bar, line, COLS - 22 - bar);
+		/* the IOMMU blocked DMA into its memory: a P2P copy did not happen */
+		if (p->now.dma_faults && getcurx(stdscr) < COLS - 1) {
+			snprintf(line, sizeof(line), "  DMA FAULTS %llu (%.1f/s)",
+				 (unsigned long long)p->now.dma_faults, p->dma_fault_s);
+			paint_on(C_BAD, A_BOLD);
+			addnstr(line, COLS - getcurx(stdscr));
+			paint_off(C_BAD, A_BOLD);
+		}
 		y++;
 		if (COLS < 60)
 			continue;
@@ -414,7 +430,9 @@ static int draw_table(struct top_model *m, const struct top_opts *o, enum top_vi
 	y++;
 	for (int r = 0; r < rows && y < LINES; r++, y++) {
 		bool refused = (v == VIEW_PAIRS && m->pair[r].map_type == P2P_MAP_NOT_SUPPORTED) ||
+			       (v == VIEW_PAIRS && m->pair[r].dma_now.faults > 0) ||
 			       (v == VIEW_PROVIDERS && m->prov[r].fallback_s > 0) ||
+			       (v == VIEW_PROVIDERS && m->prov[r].now.dma_faults > 0) ||
 			       (v == VIEW_PROCESSES && m->proc[r].now.fallbacks > 0);
 
 		move(y, 0);
@@ -462,7 +480,7 @@ static void draw(struct top_model *m, const struct top_opts *o)
 			"+ / -    longer / shorter interval",
 			"?        this help (any key closes it)",
 			"",
-			"Red: refused pairs and fallbacks. NO_COLOR=1 turns colour off.",
+			"Red: refused pairs, fallbacks and IOMMU DMA faults. NO_COLOR=1 turns colour off.",
 		};
 
 		for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)

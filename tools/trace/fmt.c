@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "fmt.h"
+#include "iommu.h"
 #include "json.h"
 #include "names.h"
 #include "sysfs.h"
@@ -45,19 +46,46 @@ static bool has_map_type(const struct p2p_event *e)
 
 static bool has_bytes(const struct p2p_event *e)
 {
-	return e->type != P2P_EV_MAP;
+	return e->type != P2P_EV_MAP && e->type != P2P_EV_DMAFAULT;
 }
 
-static const char *dev_of(const struct trace_state *s, __u64 dev)
+static bool is_dmafault(const struct p2p_event *e)
 {
+	return e->type == P2P_EV_DMAFAULT;
+}
+
+/* a dmafault's devices are PCI ids (include/p2pscope.h), named here */
+static const char *dev_of_buf(const struct trace_state *s, const struct p2p_event *e, __u64 dev,
+			      char *buf, size_t len)
+{
+	if (is_dmafault(e)) {
+		snprintf(buf, len, "%04x:%02x:%02x.%x", (unsigned int)(dev >> 16) & 0xffff,
+			 (unsigned int)(dev >> 8) & 0xff, (unsigned int)(dev >> 3) & 0x1f,
+			 (unsigned int)dev & 7);
+		return buf;
+	}
 	return dev && s->dev_name ? s->dev_name(s->ctx, dev) : "";
+}
+
+#define dev_of(s, e, dev) dev_of_buf(s, e, dev, (char[24]){ 0 }, 24)
+
+static int fault_kind(const struct p2p_event *e)
+{
+	return e->flags & P2P_F_AMD ? IOMMU_KIND_AMD : IOMMU_KIND_INTEL;
+}
+
+static const char *fault_dir(const struct p2p_event *e)
+{
+	return iommu_dir_name(e->flags & P2P_F_WRITE ? IOMMU_DIR_WRITE : IOMMU_DIR_READ);
 }
 
 static void format_json(const struct trace_state *s, const struct p2p_event *e, FILE *f)
 {
-	const char *prov = dev_of(s, e->provider), *cli = dev_of(s, e->client);
+	char pbuf[24], cbuf[24];
+	const char *prov = dev_of_buf(s, e, e->provider, pbuf, sizeof(pbuf));
+	const char *cli = dev_of_buf(s, e, e->client, cbuf, sizeof(cbuf));
 	char name[64], disk[64], rbuf[32], when[64];
-	const char *dname = e->dev ? disk_name(e->dev, disk, sizeof(disk)) : NULL;
+	const char *dname = e->dev && is_io(e) ? disk_name(e->dev, disk, sizeof(disk)) : NULL;
 	struct json j;
 
 	wall_time(s, e->ts_ns, when, sizeof(when));
@@ -95,7 +123,7 @@ static void format_json(const struct trace_state *s, const struct p2p_event *e, 
 	else
 		json_null(&j);
 	json_key(&j, "address");
-	if (e->type == P2P_EV_FAULT || e->type == P2P_EV_CLOSE)
+	if (e->type == P2P_EV_FAULT || e->type == P2P_EV_CLOSE || is_dmafault(e))
 		json_u64(&j, e->aux);
 	else
 		json_null(&j);
@@ -119,6 +147,25 @@ static void format_json(const struct trace_state *s, const struct p2p_event *e, 
 		json_u64(&j, e->aux);
 	else
 		json_null(&j);
+	/* dmafault: what the IOMMU refused */
+	json_kv_string(&j, "direction", is_dmafault(e) ? fault_dir(e) : NULL);
+	json_key(&j, "bar");
+	if (is_dmafault(e))
+		json_u64(&j, e->bytes);
+	else
+		json_null(&j);
+	json_kv_string(&j, "iommu", is_dmafault(e) ? iommu_kind_name(fault_kind(e)) : NULL);
+	json_key(&j, "reason");
+	if (is_dmafault(e))
+		json_u64(&j, e->dev);
+	else
+		json_null(&j);
+	json_kv_string(&j, "reason_text", is_dmafault(e) ? iommu_reason_text(fault_kind(e), e->dev) : NULL);
+	json_key(&j, "pasid");
+	if (is_dmafault(e) && (e->flags & P2P_F_PASID))
+		json_u64(&j, e->tid);
+	else
+		json_null(&j);
 	json_object_end(&j);
 }
 
@@ -126,26 +173,36 @@ static void format_text(const struct trace_state *s, const struct trace_opts *o,
 			const struct p2p_event *e, FILE *f)
 {
 	char pname[64], cname[64], disk[64], rbuf[32], tbuf[64], lat[32], bytes[32], comm[80];
-	const char *dname = e->dev ? disk_name(e->dev, disk, sizeof(disk)) : NULL;
+	const char *dname = e->dev && is_io(e) ? disk_name(e->dev, disk, sizeof(disk)) : NULL;
 	const char *pn, *cn;
+	char result[256];
 
 	if (o->wallclock)
 		wall_time(s, e->ts_ns, tbuf, sizeof(tbuf));
 	else
 		snprintf(tbuf, sizeof(tbuf), "%.6f", since_start(s, e->ts_ns));
-	pn = pci_display_name(dev_of(s, e->provider), pname, sizeof(pname));
+	pn = pci_display_name(dev_of(s, e, e->provider), pname, sizeof(pname));
 	/* an I/O's client is best named by its disk */
-	cn = dname ? dname : pci_display_name(dev_of(s, e->client), cname, sizeof(cname));
+	cn = dname ? dname : pci_display_name(dev_of(s, e, e->client), cname, sizeof(cname));
+	if (is_dmafault(e))
+		snprintf(result, sizeof(result), "blocked: %s at 0x%llx (BAR %llu): %s (%s 0x%02x)",
+			 fault_dir(e), (unsigned long long)e->aux, (unsigned long long)e->bytes,
+			 iommu_reason_text(fault_kind(e), e->dev),
+			 fault_kind(e) == IOMMU_KIND_AMD ? "AMD-Vi flags" : "DMAR fault reason",
+			 e->dev);
+	else
+		snprintf(result, sizeof(result), "%s", result_name(e, rbuf, sizeof(rbuf)));
 	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)e->bytes);
 	if (is_io(e) && e->aux)
 		snprintf(lat, sizeof(lat), "%.1f", e->aux / 1e3);
 	else
 		snprintf(lat, sizeof(lat), "-");
 	fprintf(f, "%-12s %7u %-16s %-8s %-12.12s %-12.12s %-6s %8s %7s %s\n",
-		tbuf, e->pid, text_safe(comm, sizeof(comm), e->comm, P2P_COMM_LEN),
+		/* a dmafault comes from an interrupt: no task's */
+		tbuf, e->pid, is_dmafault(e) ? "-" : text_safe(comm, sizeof(comm), e->comm, P2P_COMM_LEN),
 		event_name(e->type), pn, cn,
 		has_map_type(e) ? map_type_short(e->map_type) : "-",
-		has_bytes(e) ? bytes : "-", lat, result_name(e, rbuf, sizeof(rbuf)));
+		has_bytes(e) ? bytes : "-", lat, result);
 }
 
 void trace_event(struct trace_state *s, const struct trace_opts *o,
@@ -195,7 +252,15 @@ void trace_summary(const struct trace_state *s, const struct trace_opts *o, FILE
 		json_object_begin(&j);
 		json_kv_u64(&j, "ringbuf", s->lost);
 		json_kv_u64(&j, "nested", s->skipped);
+		/* overflows of the IOMMU's fault log: each an unknown number of faults */
+		json_kv_u64(&j, "iommu", s->iommu_lost);
 		json_object_end(&j);
+		/* DMA faults that hit no provider's BAR: no P2P, not shown */
+		json_key(&j, "dmafaults_other");
+		if (s->dmafault_hooked)
+			json_u64(&j, s->dma_other);
+		else
+			json_null(&j);
 		json_object_end(&j);
 		json_object_end(&j);
 		return;
@@ -214,4 +279,11 @@ void trace_summary(const struct trace_state *s, const struct trace_opts *o, FILE
 		fprintf(f, "skipped hook runs: %llu (the kernel did not run a hook nested in "
 			"itself on one CPU: events are missing above)\n",
 			(unsigned long long)s->skipped);
+	if (s->iommu_lost)
+		fprintf(f, "IOMMU fault log overflows: %llu (the IOMMU, or the hook, dropped fault "
+			"records: dmafault events are missing above, how many is not known)\n",
+			(unsigned long long)s->iommu_lost);
+	if (s->dma_other)
+		fprintf(f, "IOMMU faults outside the providers' BARs (not P2P, not shown): %llu\n",
+			(unsigned long long)s->dma_other);
 }
