@@ -9,6 +9,12 @@
  * P2P decision (one task-storage lookup) or it is in the inflight map (one
  * hash lookup). Anything P2P is then checked against the request's own
  * pages, so a decision is never charged to another request.
+ *
+ * Latency histograms (hist_mode) time P2P requests from issue to
+ * completion, and the other requests of disks seen doing P2P I/O or
+ * refusing it (client_disks): the bounce through host memory on the same
+ * disk. That costs every other request one more hash lookup at issue, and
+ * only once some disk is a client.
  */
 #include "p2pscope.bpf.h"
 
@@ -36,6 +42,85 @@ static __always_inline __u32 rq_dev(struct request *rq)
 	return disk ? disk->part0->bd_dev : 0;
 }
 
+/* The histograms follow -p and -d as the events do. */
+static __always_inline bool hist_wanted(__u64 id, __u32 dev)
+{
+	return hist_mode && (!targ_tgid || (id >> 32) == targ_tgid) &&
+	       (!targ_dev || dev == targ_dev);
+}
+
+/* floor(log2(v)), 0 for 0: a few shifts, no loop */
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, s;
+
+	s = (v > 0xffffffffULL) << 5; v >>= s; r |= s;
+	s = (v > 0xffff) << 4; v >>= s; r |= s;
+	s = (v > 0xff) << 3; v >>= s; r |= s;
+	s = (v > 0xf) << 2; v >>= s; r |= s;
+	s = (v > 0x3) << 1; v >>= s; r |= s;
+	return r | (__u32)(v >> 1);
+}
+
+/* One I/O into its bucket: the same atomic pattern as the counters. */
+static __always_inline void hist_add(__u64 provider, __u64 client, __u8 map_type,
+				     __u8 write, __u64 ns)
+{
+	static const struct p2p_hist zero;
+	struct p2p_hist_key k = { .provider = provider, .client = client,
+				  .map_type = map_type, .write = write };
+	struct p2p_hist *h = bpf_map_lookup_elem(&lat_hist, &k);
+	__u32 slot = log2_u64(ns / 1000);
+
+	if (!h) {
+		if (bpf_map_update_elem(&lat_hist, &k, &zero, BPF_NOEXIST) == -P2P_E2BIG)
+			lose(P2P_LOST_HISTS);
+		h = bpf_map_lookup_elem(&lat_hist, &k);
+		if (!h)
+			return;
+	}
+	if (slot >= P2P_HIST_SLOTS)
+		slot = P2P_HIST_SLOTS - 1;
+	ADD(h->slot[slot], 1);
+	ADD(h->sum_ns, ns);
+}
+
+/* A disk doing P2P I/O, or refusing it: its other I/O is timed from now on. */
+static __always_inline void client_disk(struct request *rq, __u64 client)
+{
+	__u64 q = (__u64)rq->q;
+
+	if (bpf_map_lookup_elem(&client_disks, &q))
+		return;
+	if (bpf_map_update_elem(&client_disks, &q, &client, BPF_NOEXIST) == -P2P_E2BIG)
+		lose(P2P_LOST_HISTS);
+	have_client_disks = true;
+}
+
+/* A request without P2P pages on a client disk: timed like a P2P one. */
+static __always_inline void host_issue(struct request *rq)
+{
+	__u64 q = (__u64)rq->q, key = (__u64)rq, *client;
+	struct inflight st = {};
+
+	if (!have_client_disks)
+		return;
+	client = bpf_map_lookup_elem(&client_disks, &q);
+	if (!client)
+		return;
+	st.id = bpf_get_current_pid_tgid();
+	if (targ_dev)
+		st.dev = rq_dev(rq);
+	if (!hist_wanted(st.id, st.dev))
+		return;
+	st.ts = bpf_ktime_get_ns();
+	st.client = *client;
+	st.map_type = P2P_HIST_HOST;
+	st.write = rq_is_write(rq);
+	if (bpf_map_update_elem(&inflight, &key, &st, BPF_ANY))
+		lose(P2P_LOST_IOS);
+}
+
 /* The task's pending decision, if it is about this request's pages. */
 static __always_inline struct pending *pending_for(struct request *rq)
 {
@@ -55,16 +140,22 @@ static __always_inline void on_issue(struct request *rq)
 	long err;
 
 	p = pending_for(rq);
-	if (!p || !dev_seen(p->provider, true))
+	if (!p) {
+		if (hist_mode)
+			host_issue(rq);
+		return;
+	}
+	if (!dev_seen(p->provider, true))
 		return;
 	id = bpf_get_current_pid_tgid();
 	st.dev = rq_dev(rq);
-	if (!top_mode && (!event_wanted(P2P_EV_IO, id) || (targ_dev && st.dev != targ_dev)))
+	if (!top_mode && !hist_wanted(id, st.dev) &&
+	    (!event_wanted(P2P_EV_IO, id) || (targ_dev && st.dev != targ_dev)))
 		return;
-	if (trace_mode) {
+	if (trace_mode || hist_mode)
 		st.ts = bpf_ktime_get_ns();
+	if (trace_mode)
 		bpf_get_current_comm(st.comm, sizeof(st.comm));
-	}
 	if (top_mode)
 		pid_stats_of(id >> 32, true);	/* named while it is current */
 	st.provider = p->provider;
@@ -75,6 +166,8 @@ static __always_inline void on_issue(struct request *rq)
 	err = bpf_map_update_elem(&inflight, &key, &st, BPF_ANY);
 	if (err)
 		lose(P2P_LOST_IOS);
+	if (hist_mode)
+		client_disk(rq, st.client);
 }
 
 SEC("tp_btf/block_rq_issue")
@@ -122,7 +215,7 @@ static __always_inline void account(struct inflight *st, bool fallback, __u64 by
 static __always_inline void on_complete(struct request *rq, blk_status_t error,
 					unsigned int nr_bytes)
 {
-	__u64 key = (__u64)rq, now;
+	__u64 key = (__u64)rq, now = 0;
 	struct inflight st, *found;
 	bool fallback = false;
 	struct p2p_event *e;
@@ -132,6 +225,17 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 	if (found) {
 		st = *found;
 		bpf_map_delete_elem(&inflight, &key);
+		/* every I/O issued, failed or not, in exactly one bucket */
+		if (hist_mode && st.ts) {
+			now = bpf_ktime_get_ns();
+			if (st.map_type == P2P_HIST_HOST) {
+				hist_add(0, st.client, P2P_HIST_HOST, st.write, now - st.ts);
+				return;
+			}
+			if (hist_wanted(st.id, st.dev))
+				hist_add(st.provider, st.client, st.map_type, st.write,
+					 now - st.ts);
+		}
 	} else {
 		/* refused requests complete in their task, never issued */
 		if (!error)
@@ -151,6 +255,9 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 			return;
 		if (trace_mode)
 			bpf_get_current_comm(st.comm, sizeof(st.comm));
+		/* the application's retry through host memory is timed */
+		if (hist_mode)
+			client_disk(rq, st.client);
 	}
 	if (top_mode)
 		account(&st, fallback, nr_bytes);
@@ -160,7 +267,8 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 	e = event_start(fallback ? P2P_EV_FALLBACK : P2P_EV_IO, st.id);
 	if (!e)
 		return;
-	now = e->ts_ns;
+	if (!now)
+		now = e->ts_ns;
 	__builtin_memcpy(e->comm, st.comm, P2P_COMM_LEN);
 	e->provider = st.provider;
 	e->client = st.client;

@@ -16,11 +16,13 @@
 #include "names.h"
 #include "sysfs.h"
 #include "fmt.h"
+#include "hist.h"
 #include "p2pscope.skel.h"
 
 static struct bpf_setup setup = { .trace_mode = true };
 static struct trace_opts opts;
 static double duration;
+static bool hists;		/* --hist */
 static volatile sig_atomic_t exiting;
 
 const char *argp_program_version = "p2ptrace 0.2";
@@ -29,19 +31,24 @@ static const char doc[] =
 "mapping faults and closes, map-type decisions, and block I/O on P2P memory,\n"
 "including I/O refused for P2P (fallback).\n"
 "\n"
-"EVENT is alloc, free, fault, close, map, io, fallback or revoke. PROVIDER\n"
-"is the device whose memory is used and CLIENT the one doing the DMA, by\n"
-"nvme name where they have one. MAP is BUS (through a switch), HOSTBR\n"
-"(through the host bridge) or NOSUP (refused). RESULT is ok, an errno name\n"
-"or SIGBUS. Filters are applied in the kernel. Ctrl-C or -D ends the trace\n"
-"and prints a summary, with the events the ring buffer had to drop.\n"
+"EVENT is alloc, free, fault, close, map, io, fallback or revoke (-e none:\n"
+"no events, for --hist). PROVIDER is the device whose memory is used and\n"
+"CLIENT the one doing the DMA, by nvme name where they have one. MAP is BUS\n"
+"(through a switch), HOSTBR (through the host bridge) or NOSUP (refused).\n"
+"RESULT is ok, an errno name or SIGBUS. Filters are applied in the kernel.\n"
+"Ctrl-C or -D ends the trace and prints a summary, with the events the ring\n"
+"buffer had to drop; --hist first prints the latency histograms, which the\n"
+"kernel keeps (no event per I/O) and -p, -d and -P filter too.\n"
 "\n"
 "EXAMPLES:\n"
 "    p2ptrace                 # trace every P2PDMA event\n"
 "    p2ptrace -x              # only failures and fallbacks\n"
 "    p2ptrace -e io,fallback  # only block I/O\n"
 "    p2ptrace -P nvme1 -T     # one provider, wall-clock times\n"
-"    p2ptrace -j -D 10        # JSON lines for 10 seconds\n";
+"    p2ptrace -j -D 10        # JSON lines for 10 seconds\n"
+"    p2ptrace --hist -e none  # only latency histograms, at Ctrl-C\n";
+
+enum { OPT_HIST = 0x100 };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Only events of this process", 0 },
@@ -52,6 +59,9 @@ static const struct argp_option options[] = {
 	{ "timestamp", 'T', NULL, 0, "Wall-clock time instead of seconds since start", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines, one object per event, and a summary", 0 },
 	{ "duration", 'D', "SECONDS", 0, "Stop after this long", 0 },
+	{ "hist", OPT_HIST, NULL, 0,
+	  "At exit, a latency histogram (microseconds, log2 buckets, kept in the kernel) per "
+	  "pair, map type and direction, and of the client disks' I/O through host memory", 0 },
 	{ "verbose", 'v', NULL, 0, "Report the kernel, the hooks chosen and libbpf messages", 0 },
 	{ 0 },
 };
@@ -78,7 +88,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 		provider_arg(arg, setup.provider, sizeof(setup.provider));
 		break;
 	case 'e':
-		mask = events_parse(arg);
+		/* bit 0 is no event: the BPF side sends none (--hist only) */
+		mask = !strcmp(arg, "none") ? 1 : events_parse(arg);
 		if (mask < 0)
 			die_usage("bad event list '%s' (alloc,free,fault,close,map,io,fallback,revoke)", arg);
 		setup.events = mask;
@@ -91,6 +102,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 			die_usage("bad duration '%s' (seconds, 0.001 to 10000000)", arg);
 		break;
 	case 'v': setup.verbose = true; break;
+	case OPT_HIST: hists = setup.hist_mode = true; break;
+	case ARGP_KEY_END:
+		if (setup.events == 1 && !hists)
+			die_usage("-e none shows nothing without --hist");
+		break;
 	case ARGP_KEY_ARG:
 		die_usage("unexpected argument '%s' (see --help)", arg);
 	default:
@@ -180,6 +196,17 @@ int main(int argc, char **argv)
 	bpf_losses(setup.skel, &lost);
 	state.lost = lost.n[P2P_LOST_EVENTS];
 	state.skipped = lost.n[P2P_LOST_NESTED];
+	if (hists) {
+		static struct hist_row rows[P2P_MAX_HISTS];
+		int n = bpf_hist_rows(setup.skel, rows, P2P_MAX_HISTS);
+
+		if (n < 0) {
+			fprintf(stderr, "p2ptrace: cannot read the latency histograms: %s\n",
+				strerror(-n));
+			err = n;
+		}
+		trace_hists(&opts, rows, n > 0 ? n : 0, lost.n[P2P_LOST_HISTS], stdout);
+	}
 	trace_summary(&state, &opts, stdout);
 	fflush(stdout);
 	ring_buffer__free(rb);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "p2pscope.h"
+#include "hist.h"
 #include "sysfs.h"
 
 #define TOP_HISTORY 60		/* samples kept for the sparklines */
@@ -62,7 +63,11 @@ struct top_pair {
 	int map_type;			/* what the kernel decides for the pair */
 	char reason[160];
 	bool seen;
+	/* latency since the start: its P2P I/O, and the client's host-memory I/O */
+	struct p2p_hist lat, host_lat;
 };
+
+
 
 /* Mappings found in /proc (see top_scan_old_maps). */
 #define TOP_MAX_OLD 256
@@ -82,6 +87,8 @@ struct top_model {
 	int nproc;
 	struct top_pair pair[P2P_MAX_PAIRS];
 	int npair;
+	struct hist_row hist[P2P_MAX_HISTS];	/* read afresh every interval */
+	int nhist;
 	struct p2p_losses lost;
 	double interval;		/* seconds the rates cover */
 	char only[P2P_NAME_LEN];	/* -P: this provider only */
@@ -110,6 +117,7 @@ void top_add_pid_stats(struct top_model *m, __u32 pid, const char *comm,
 		       const struct p2p_pid_stats *s);
 void top_add_pair_stats(struct top_model *m, const char *provider, const char *client,
 			const struct p2p_pair_stats *s);
+void top_add_hist(struct top_model *m, const struct hist_row *r);
 /*
  * Mappings BPF does not follow itself (populated before the start, and the
  * sysfs p2pmem/allocate mappings, which have no vma operations to hook)
@@ -119,7 +127,7 @@ void top_add_pair_stats(struct top_model *m, const char *provider, const char *c
  */
 void top_scan_old_maps(struct top_model *m, const struct p2p_live_map *known, int nknown,
 		       const __u32 *holders, int nholders);
-/* Finish: rates, cross-checks, reasons; drop what went away. */
+/* Finish: rates, cross-checks, reasons, pair latencies; drop what went away. */
 void top_end(struct top_model *m);
 
 /* Whether the process is gone for good: no /proc entry. */

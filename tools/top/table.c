@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hist.h"
 #include "json.h"
 #include "names.h"
 #include "sysfs.h"
@@ -28,7 +29,10 @@ const struct top_column top_columns[VIEW_NR][TOP_MAX_COLS] = {
 	[VIEW_PAIRS] = {
 		{ "PROVIDER", 12, 0, true }, { "CLIENT", 12, 0, true },
 		{ "MAP", 6, 1, true }, { "BYTES", 8, 2, false }, { "FALLBK", 7, 2, false },
-		{ "DECISIONS", 9, 4, false }, { "REASON", 30, 3, true },
+		{ "DECISIONS", 9, 4, false },
+		{ "P50us", 7, 3, false }, { "P99us", 7, 3, false },
+		{ "HOST-P50", 8, 5, false }, { "HOST-P99", 8, 5, false },
+		{ "REASON", 30, 3, true },
 	},
 };
 
@@ -127,6 +131,10 @@ static double cell_value(const struct top_model *m, enum top_view v, int row, in
 			for (int k = 0; k < P2P_MAP_NR; k++)
 				d += p->now.maps[k];
 			return d;
+		case 6: return hist_quantile(&p->lat, 0.5);
+		case 7: return hist_quantile(&p->lat, 0.99);
+		case 8: return hist_quantile(&p->host_lat, 0.5);
+		case 9: return hist_quantile(&p->host_lat, 0.99);
 		}
 	}
 	return 0;
@@ -186,7 +194,10 @@ void top_cell(const struct top_model *m, enum top_view v, int row, int col,
 		case 3: human_bytes(p->now.bytes, buf, len); return;
 		case 4: snprintf(buf, len, "%llu", (unsigned long long)p->now.fallbacks); return;
 		case 5: snprintf(buf, len, "%.0f", cell_value(m, v, row, col)); return;
-		case 6: snprintf(buf, len, "%s", p->reason[0] ? p->reason : "-"); return;
+		case 6: case 7: case 8: case 9:
+			hist_us(cell_value(m, v, row, col), buf, len);
+			return;
+		case 10: snprintf(buf, len, "%s", p->reason[0] ? p->reason : "-"); return;
 		}
 	}
 }
