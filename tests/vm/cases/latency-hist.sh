@@ -16,6 +16,11 @@ n=48
 m=24
 chunk=65536
 
+# B's first chunks hold this pattern, so the verify below proves its copy
+# (equal zeros prove nothing); written before the tools start, untimed
+"$bin/p2pio" -t 1 -q 1 -n $m -c $chunk --pattern --verify --host "$B_DISK" "$C_DISK" >/dev/null ||
+	fail "p2pio could not write the pattern"
+
 trace_start hj -j --hist -e none
 trace_start ht --hist -e none
 "$bin/p2ptop" -j 0.5 >"$work/top.json" 2>"$work/top.err" &
