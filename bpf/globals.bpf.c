@@ -22,3 +22,4 @@ bool calc_hooked = false;
 
 /* client_disks has an entry: other I/O is worth a lookup (blockio.bpf.c) */
 bool have_client_disks = false;
+__u64 last_client_q = 0;

@@ -31,6 +31,7 @@ extern const volatile bool targ_failures;	/* only failures and refusals */
 extern const volatile __u32 page_size;
 extern bool calc_hooked;			/* fentry_calc is attached */
 extern bool have_client_disks;			/* client_disks is not empty */
+extern __u64 last_client_q;			/* the last disk client_disks has */
 
 /* ---- maps ---- */
 
