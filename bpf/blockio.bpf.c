@@ -10,11 +10,14 @@
  * hash lookup). Anything P2P is then checked against the request's own
  * pages, so a decision is never charged to another request.
  *
- * Latency histograms (hist_mode) time P2P requests from issue to
- * completion, and the other requests of disks seen doing P2P I/O or
- * refusing it (client_disks): the bounce through host memory on the same
- * disk. That costs every other request one more hash lookup at issue, and
- * only once some disk is a client.
+ * Latency histograms (hist_mode) time P2P requests, and the other requests
+ * of disks seen doing P2P I/O or refusing it (client_disks): the bounce
+ * through host memory on the same disk. Both are timed from the request's
+ * start as the kernel's disk statistics take it (rq->start_time_ns, what
+ * iostat's await averages) to completion, so the other requests cost
+ * nothing at issue and one hash lookup at completion, and only once some
+ * disk is a client. A P2P request on a queue that keeps no start time
+ * (iostats off) is timed from its issue; another request there is not.
  */
 #include "p2pscope.bpf.h"
 
@@ -105,28 +108,18 @@ static __always_inline void client_disk(struct request *rq, __u64 client)
 	last_client_q = q;
 }
 
-/* A request without P2P pages on a client disk: timed like a P2P one. */
-static __always_inline void host_issue(struct request *rq)
+/* A request without P2P pages on a client disk: into its host-memory bucket. */
+static __always_inline void host_complete(struct request *rq)
 {
-	__u64 q = (__u64)rq->q, key = (__u64)rq, *client;
-	struct inflight st = {};
+	__u64 q = (__u64)rq->q, start = rq->start_time_ns, *client;
 
-	if (!have_client_disks)
+	/* a completion does not run in the issuing process: -p leaves these out */
+	if (!have_client_disks || !start || targ_tgid)
 		return;
 	client = bpf_map_lookup_elem(&client_disks, &q);
-	if (!client)
+	if (!client || (targ_dev && rq_dev(rq) != targ_dev))
 		return;
-	st.id = bpf_get_current_pid_tgid();
-	if (targ_dev)
-		st.dev = rq_dev(rq);
-	if (!hist_wanted(st.id, st.dev))
-		return;
-	st.ts = bpf_ktime_get_ns();
-	st.client = *client;
-	st.map_type = P2P_HIST_HOST;
-	st.write = rq_is_write(rq);
-	if (bpf_map_update_elem(&inflight, &key, &st, BPF_ANY))
-		lose(P2P_LOST_IOS);
+	hist_add(0, *client, P2P_HIST_HOST, rq_is_write(rq), bpf_ktime_get_ns() - start);
 }
 
 /* The task's pending decision, if it is about this request's pages. */
@@ -148,19 +141,14 @@ static __always_inline void on_issue(struct request *rq)
 	long err;
 
 	p = pending_for(rq);
-	if (!p) {
-		if (hist_mode)
-			host_issue(rq);
-		return;
-	}
-	if (!dev_seen(p->provider, true))
+	if (!p || !dev_seen(p->provider, true))
 		return;
 	id = bpf_get_current_pid_tgid();
 	st.dev = rq_dev(rq);
 	if (!top_mode && !hist_wanted(id, st.dev) &&
 	    (!event_wanted(P2P_EV_IO, id) || (targ_dev && st.dev != targ_dev)))
 		return;
-	if (trace_mode || hist_mode)
+	if (trace_mode || (hist_mode && !rq->start_time_ns))
 		st.ts = bpf_ktime_get_ns();
 	if (trace_mode)
 		bpf_get_current_comm(st.comm, sizeof(st.comm));
@@ -234,22 +222,28 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 		st = *found;
 		bpf_map_delete_elem(&inflight, &key);
 		/* every I/O issued, failed or not, in exactly one bucket */
-		if (hist_mode && st.ts) {
+		if (hist_wanted(st.id, st.dev)) {
+			__u64 start = rq->start_time_ns ?: st.ts;
+
 			now = bpf_ktime_get_ns();
-			if (st.map_type == P2P_HIST_HOST) {
-				hist_add(0, st.client, P2P_HIST_HOST, st.write, now - st.ts);
-				return;
-			}
-			if (hist_wanted(st.id, st.dev))
-				hist_add(st.provider, st.client, st.map_type, st.write,
-					 now - st.ts);
+			if (start)
+				hist_add(st.provider, st.client, st.map_type, st.write, now - start);
 		}
 	} else {
 		/* refused requests complete in their task, never issued */
-		if (!error)
+		p = error ? pending_for(rq) : NULL;
+		if (!p) {
+			/*
+			 * Without P2P pages: maybe a client disk's host-memory
+			 * I/O. P2P requests are all in inflight, but those of
+			 * providers -P leaves out, and the refused ones of other
+			 * tasks' decisions: their pages tell.
+			 */
+			if (hist_mode && ((!error && !targ_provider[0]) || !rq_provider(rq)))
+				host_complete(rq);
 			return;
-		p = pending_for(rq);
-		if (!p || p->map_type != P2P_MAP_NOT_SUPPORTED || !dev_seen(p->provider, true))
+		}
+		if (p->map_type != P2P_MAP_NOT_SUPPORTED || !dev_seen(p->provider, true))
 			return;
 		fallback = true;
 		__builtin_memset(&st, 0, sizeof(st));

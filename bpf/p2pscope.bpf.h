@@ -122,7 +122,7 @@ struct inflight {
 	__u64 client;
 	__u64 id;		/* pid_tgid of the issuer */
 	__u32 dev;
-	__u8 map_type;		/* P2P_HIST_HOST: a client disk's host-memory I/O */
+	__u8 map_type;
 	__u8 write;
 	char comm[P2P_COMM_LEN];
 };

@@ -184,7 +184,7 @@ static const char want_full[] =
 "# TYPE p2pdma_pair_io_bytes_total counter\n"
 "p2pdma_pair_io_bytes_total{provider=\"0000:03:00.0\",client=\"0000:05:00.0\"} 131072\n"
 "p2pdma_pair_io_bytes_total{provider=\"0000:03:00.0\",client=\"0000:00:04.0\"} 0\n"
-"# HELP p2pdma_io_latency_seconds Block I/O latency from issue to completion since p2ptop started: a pair's P2P I/O by map type and op, and (map_type HOST, provider empty) the I/O through host memory of a disk that is a P2P client, such as the bounce of a refused request.\n"
+"# HELP p2pdma_io_latency_seconds Block I/O latency from the request's start (as the kernel's disk statistics take it) to completion since p2ptop started: a pair's P2P I/O by map type and op, and (map_type HOST, provider empty) the I/O through host memory of a disk that is a P2P client, such as the bounce of a refused request.\n"
 "# TYPE p2pdma_io_latency_seconds histogram\n"
 "p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"2e-06\"} 0\n"
 "p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"4e-06\"} 0\n"

@@ -260,7 +260,8 @@ static void hist_series(FILE *f, const char *suffix, const struct hist_row *t, c
 static void latency(FILE *f, const struct top_model *m)
 {
 	family(f, "p2pdma_io_latency_seconds", "histogram",
-	       "Block I/O latency from issue to completion since p2ptop started: a pair's P2P "
+	       "Block I/O latency from the request's start (as the kernel's disk statistics take "
+	       "it) to completion since p2ptop started: a pair's P2P "
 	       "I/O by map type and op, and (map_type HOST, provider empty) the I/O through "
 	       "host memory of a disk that is a P2P client, such as the bounce of a refused "
 	       "request.");
