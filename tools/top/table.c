@@ -47,6 +47,11 @@ int top_ncolumns(enum top_view v)
 
 int top_fit(enum top_view v, int width, int *chosen)
 {
+	return top_fit_without(v, width, chosen, 0);
+}
+
+int top_fit_without(enum top_view v, int width, int *chosen, unsigned int skip)
+{
 	int n = top_ncolumns(v), used = 0, count = 0;
 	bool take[TOP_MAX_COLS] = { false };
 
@@ -54,7 +59,7 @@ int top_fit(enum top_view v, int width, int *chosen)
 		for (int c = 0; c < n; c++) {
 			int w = top_columns[v][c].width + (used ? 1 : 0);
 
-			if (top_columns[v][c].prio != prio || used + w > width)
+			if (top_columns[v][c].prio != prio || used + w > width || (skip & (1u << c)))
 				continue;
 			take[c] = true;
 			used += w;

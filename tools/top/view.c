@@ -427,9 +427,9 @@ static int draw_provider_cards(const struct top_model *m, int y)
 
 /* A table: title row, then rows (at most max), the last text column to the edge. */
 static int draw_table(struct top_model *m, const struct top_opts *o, enum top_view v,
-		      int y, int max, int selected)
+		      int y, int max, int selected, unsigned int skip)
 {
-	int cols[TOP_MAX_COLS], n = top_fit(v, COLS, cols), rows = top_nrows(m, v), x;
+	int cols[TOP_MAX_COLS], n = top_fit_without(v, COLS, cols, skip), rows = top_nrows(m, v), x;
 	char cell[200];
 
 	if (o->rows && rows > o->rows)
@@ -577,13 +577,13 @@ static void draw(struct top_model *m, const struct top_opts *o)
 		int room = LINES - y - 1, max = room > 20 ? room / 2 : room - 10;
 
 		select_pair(m);
-		y = draw_table(m, o, v, y, max > 1 ? max : 1, ui.sel) + 1;
+		y = draw_table(m, o, v, y, max > 1 ? max : 1, ui.sel, 0) + 1;
 		draw_latency(&m->pair[ui.sel], y);
 		refresh();
 		return;
 	}
 	if (v != VIEW_PROVIDERS) {
-		y = draw_table(m, o, v, y, -1, -1);
+		y = draw_table(m, o, v, y, -1, -1, 0);
 		if (!top_nrows(m, v) && y < LINES)
 			mvaddnstr(y, 0, "nothing yet", COLS);
 		refresh();
@@ -597,11 +597,11 @@ static void draw(struct top_model *m, const struct top_opts *o)
 	/* the overview: cards, the providers, and when there is room the
 	 * busiest processes and the refused pairs with their reasons */
 	y = draw_provider_cards(m, y) + 1;
-	y = draw_table(m, o, VIEW_PROVIDERS, y, LINES - y - 1 > 4 ? 4 : LINES - y - 1, -1) + 1;
+	y = draw_table(m, o, VIEW_PROVIDERS, y, LINES - y - 1 > 4 ? 4 : LINES - y - 1, -1, 0) + 1;
 	if (LINES - y >= 4 && m->nproc) {
 		top_sort(m, VIEW_PROCESSES, 2, false);
 		mvaddstr(y++, 0, "Busiest processes (p for all)");
-		y = draw_table(m, o, VIEW_PROCESSES, y, LINES - y - 5 > 5 ? 5 : LINES - y - 5 > 1 ? LINES - y - 5 : 1, -1) + 1;
+		y = draw_table(m, o, VIEW_PROCESSES, y, LINES - y - 5 > 5 ? 5 : LINES - y - 5 > 1 ? LINES - y - 5 : 1, -1, 0) + 1;
 	}
 	if (LINES - y >= 3) {
 		int refused = 0;
@@ -613,7 +613,8 @@ static void draw(struct top_model *m, const struct top_opts *o)
 			paint_on(C_BAD, A_BOLD);
 			mvaddstr(y++, 0, "Refused pairs (c for all pairs)");
 			paint_off(C_BAD, A_BOLD);
-			y = draw_table(m, o, VIEW_PAIRS, y, LINES - y - 1, -1);
+			/* refused: no P2P latency, and the reason needs the room */
+			y = draw_table(m, o, VIEW_PAIRS, y, LINES - y - 1, -1, TOP_PAIR_LATENCY_COLS);
 		}
 	}
 	refresh();
