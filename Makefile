@@ -17,7 +17,7 @@ CURSES    := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
 BPF_LIBS  := -lbpf -lelf -lz -lcap
 
 # One home per job (see tools/README.md); each binary links what it uses.
-LIB       := $(addprefix $(B)/lib/,args.o sysfs.o names.o json.o)
+LIB       := $(addprefix $(B)/lib/,args.o sysfs.o names.o json.o hist.o)
 BPF_SETUP := $(B)/lib/bpf_setup.o
 TRACE     := $(B)/trace/fmt.o
 TOP       := $(addprefix $(B)/top/,model.o table.o metrics.o)

@@ -21,7 +21,7 @@ start_tool() {
 	echo $! >"$work/$name.pid"
 	for _ in $(seq 600); do
 		grep -q '^Tracing\|^attached' "$work/$name.err" "$work/$name.out" 2>/dev/null && return
-		[ -s "$work/$name.out" ] && [ "$name" = top ] && return
+		[ -s "$work/$name.out" ] && [ "${name#top}" != "$name" ] && return
 		if [ "$name" = bio ] && bpftool prog show 2>/dev/null | grep -q "name block_rq_issue "; then
 			sleep 1
 			return
@@ -42,15 +42,19 @@ copy() { "$bin/p2pio" -j -q 4 "$@"; }
 # (empty, and record-only) on the hooks we use.
 start_tool base "$bin/baseline" || fail "the baseline programs do not load"
 snap() { bpftool prog show -j >"$work/$1.json"; }
-# cost FROM TO NAME: "ns_total runs" of the programs called NAME in between
+# cost FROM TO NAME [IDS]: "ns_total runs" of the programs called NAME in
+# between (only those with the ids in the JSON array IDS, if given)
 cost() {
-	jq -n -r --slurpfile a "$work/$1.json" --slurpfile b "$work/$2.json" --arg n "$3" '
-		def s($x): [$x[] | select(.name == $n) | {id, t: (.run_time_ns // 0), c: (.run_cnt // 0)}];
+	jq -n -r --slurpfile a "$work/$1.json" --slurpfile b "$work/$2.json" --arg n "$3" --argjson ids "${4:-null}" '
+		def s($x): [$x[] | select(.name == $n and ($ids == null or (.id as $i | $ids | index($i))))
+			    | {id, t: (.run_time_ns // 0), c: (.run_cnt // 0)}];
 		(s($a[0])) as $A
 		| [s($b[0])[] | . as $x | ([$A[] | select(.id == $x.id)] | first // {t: 0, c: 0}) as $y
 		   | {t: ($x.t - $y.t), c: ($x.c - $y.c)}]
 		| "\(map(.t) | add // 0) \(map(.c) | add // 0)"'
 }
+# target VALUE LIMIT: whether a ratio is within its target
+target() { awk -v v="$1" -v l="$2" 'BEGIN { if (v == "null" || v == "") print "(not measured)"; else if (v + 0 <= l + 0) print "MET"; else print "NOT MET" }'; }
 per_event() { awk -v t="${1% *}" -v c="${1#* }" 'BEGIN { if (c > 0) printf "%.0f", t / c; else print "" }'; }
 
 # the workload every cost is measured on: P2P and refused copies, and
@@ -91,23 +95,80 @@ echo "   all event programs: ${R[ns_per_event_ours]} ns/event, record-only floor
 	"${R[ratio_vs_record_baseline]}x (worst hook ${worst}x; target <= 2x per hook)"
 
 echo
-echo "2. p2ptop's aggregation against the empty floor, same workload"
-start_tool top "$bin/p2ptop" -j 1 || fail "p2ptop does not start"
-snap p0
-workload
-snap p1
-stop_tool top
-top_t=0 top_c=0 emp_t=0 emp_c=0
-for h in map_type:map alloc:alloc free:free fault:fault rq_issue:rq_issue rq_complete:rq_done; do
-	o=$(cost p0 p1 "tp_${h%%:*}"); e=$(cost p0 p1 "empty_${h##*:}")
-	[ "${o#* }" -gt 0 ] 2>/dev/null || continue
-	printf '   %-15s %8s ns/event, empty %s: %sx\n' "tp_${h%%:*}" "$(per_event "$o")" "$(per_event "$e")" \
-		"$(ratio "$(per_event "$o")" "$(per_event "$e")")"
-	top_t=$((top_t + ${o% *})) top_c=$((top_c + ${o#* })) emp_t=$((emp_t + ${e% *})) emp_c=$((emp_c + ${e#* }))
+echo "2. p2ptop's aggregation against the empty and one-counter floors, same workload; and"
+echo "   its histograms' cost: p2ptop and p2ptop without them (P2PSCOPE_NO_HIST=1) attached"
+echo "   together, so both run on the same events under the same load (TCG's noise), in both orders"
+# ids_named S REGEX [NOT]: ids of the programs in snapshot S whose name
+# matches REGEX (and that snapshot NOT does not have)
+ids_named() {
+	local old=null
+	[ -z "${3:-}" ] || old=$(jq -M -c 'map(.id)' "$work/$3.json")
+	jq -M -c --arg re "$2" --argjson old "$old" '[.[] | select(.name | test($re)) | .id
+		| select(. as $i | $old == null or ($old | index($i) | not))]' "$work/$1.json"
+}
+ours='^(tp|fexit|fentry|kp|krp)_'
+# proc_cpu PID: its CPU seconds so far (user + system)
+proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"; }
+# The program attached first on a hook runs first and pays for the cold
+# caches (up to 1.7x on hooks the histograms do not touch), so the two run
+# in both orders and each one's totals add up both.
+declare -A T=() C=()
+cpu_hist=0 cpu_nohist=0
+for order in "hist nohist" "nohist hist"; do
+	set -- $order
+	for v in "$@"; do
+		if [ "$v" = hist ]; then start_tool "top_$v" "$bin/p2ptop" -j 1; else
+			P2PSCOPE_NO_HIST=1 start_tool "top_$v" "$bin/p2ptop" -j 1; fi || fail "p2ptop ($v) does not start"
+		snap "h_$v"
+	done
+	ids_first=$(ids_named "h_$1" "$ours")
+	ids_second=$(ids_named "h_$2" "$ours" "h_$1")
+	declare -A I=([$1]=$ids_first [$2]=$ids_second)
+	u0=$(proc_cpu "$(cat "$work/top_hist.pid")") v0=$(proc_cpu "$(cat "$work/top_nohist.pid")")
+	snap p0
+	workload
+	snap p1
+	u1=$(proc_cpu "$(cat "$work/top_hist.pid")") v1=$(proc_cpu "$(cat "$work/top_nohist.pid")")
+	stop_tool "top_$2"
+	stop_tool "top_$1"
+	cpu_hist=$(awk -v s="$cpu_hist" -v a="$u0" -v b="$u1" 'BEGIN { printf "%.3f", s + b - a }')
+	cpu_nohist=$(awk -v s="$cpu_nohist" -v a="$v0" -v b="$v1" 'BEGIN { printf "%.3f", s + b - a }')
+	for h in map_type:map alloc:alloc free:free fault:fault rq_issue:rq_issue rq_complete:rq_done; do
+		for v in hist nohist; do
+			o=$(cost p0 p1 "tp_${h%%:*}" "${I[$v]}")
+			T[$v.${h%%:*}]=$((${T[$v.${h%%:*}]:-0} + ${o% *})) C[$v.${h%%:*}]=$((${C[$v.${h%%:*}]:-0} + ${o#* }))
+		done
+		e=$(cost p0 p1 "empty_${h##*:}"); k=$(cost p0 p1 "cnt_${h##*:}")
+		T[empty.${h%%:*}]=$((${T[empty.${h%%:*}]:-0} + ${e% *})) C[empty.${h%%:*}]=$((${C[empty.${h%%:*}]:-0} + ${e#* }))
+		T[cnt.${h%%:*}]=$((${T[cnt.${h%%:*}]:-0} + ${k% *})) C[cnt.${h%%:*}]=$((${C[cnt.${h%%:*}]:-0} + ${k#* }))
+	done
+done
+R[cpu_s_top_process_hist]=$cpu_hist R[cpu_s_top_process_nohist]=$cpu_nohist
+echo "   p2ptop's own CPU over the workloads: $cpu_hist s with histograms, $cpu_nohist s without"
+top_t=0 top_c=0 noh_t=0 noh_c=0 emp_t=0 emp_c=0 cnt_t=0 cnt_c=0
+for h in map_type alloc free fault rq_issue rq_complete; do
+	[ "${C[hist.$h]}" -gt 0 ] || continue
+	o="${T[hist.$h]} ${C[hist.$h]}" x="${T[nohist.$h]} ${C[nohist.$h]}"
+	e="${T[empty.$h]} ${C[empty.$h]}" k="${T[cnt.$h]} ${C[cnt.$h]}"
+	printf '   %-15s %8s ns/event (%s without histograms: %sx), empty %s, one counter %s: %sx, %sx\n' "tp_$h" \
+		"$(per_event "$o")" "$(per_event "$x")" "$(ratio "$(per_event "$o")" "$(per_event "$x")")" \
+		"$(per_event "$e")" "$(per_event "$k")" \
+		"$(ratio "$(per_event "$o")" "$(per_event "$e")")" "$(ratio "$(per_event "$o")" "$(per_event "$k")")"
+	top_t=$((top_t + ${o% *})) top_c=$((top_c + ${o#* })) noh_t=$((noh_t + ${x% *})) noh_c=$((noh_c + ${x#* }))
+	emp_t=$((emp_t + ${e% *})) emp_c=$((emp_c + ${e#* })) cnt_t=$((cnt_t + ${k% *})) cnt_c=$((cnt_c + ${k#* }))
+	R[ns_${h}_top]=$(per_event "$o") R[ns_${h}_top_nohist]=$(per_event "$x")
 done
 R[ns_per_event_top]=$(per_event "$top_t $top_c")
-R[ratio_vs_empty]=$(ratio "${R[ns_per_event_top]}" "$(per_event "$emp_t $emp_c")")
-echo "   aggregation: ${R[ns_per_event_top]} ns/event, ${R[ratio_vs_empty]}x the empty floor (target <= 3x)"
+R[ns_per_event_top_nohist]=$(per_event "$noh_t $noh_c")
+R[ns_per_event_empty]=$(per_event "$emp_t $emp_c")
+R[ns_per_event_counter_all_hooks]=$(per_event "$cnt_t $cnt_c")
+R[ratio_vs_empty]=$(ratio "${R[ns_per_event_top]}" "${R[ns_per_event_empty]}")
+R[agg_vs_counter_floor_all_hooks]=$(ratio "${R[ns_per_event_top]}" "${R[ns_per_event_counter_all_hooks]}")
+R[hist_cost_ratio]=$(ratio "${R[ns_per_event_top]}" "${R[ns_per_event_top_nohist]}")
+echo "   aggregation: ${R[ns_per_event_top]} ns/event, ${R[ratio_vs_empty]}x the empty floor (target <= 3x)," \
+	"${R[agg_vs_counter_floor_all_hooks]}x the one-counter floor"
+echo "   histograms: ${R[ns_per_event_top]} ns/event with them, ${R[ns_per_event_top_nohist]} without:" \
+	"${R[hist_cost_ratio]}x (target <= 1.20x) $(target "${R[hist_cost_ratio]}" 1.20)"
 
 echo
 # biosnoop from a newer Debian suite (bench/fetch-biosnoop), on its own loader
@@ -207,10 +268,95 @@ done
 bpftool map show -j >"$work/maps.json"
 stop_tool top
 stop_tool trace
-jq -M -r '[.[] | select(.name | test("^(events|devnames|losses|provider_stats|pair_stats|pid_stats|pid_comm|live_maps|pending|inflight|kargs)$"))]
+jq -M -r '[.[] | select(.name | test("^(events|devnames|losses|provider_stats|pair_stats|pid_stats|pid_comm|live_maps|pending|inflight|kargs|lat_hist|client_disks)$"))]
 	| (.[] | "   \(.name) \(.type) max \(.max_entries) \(.bytes_memlock // 0) bytes"),
 	  "   both tools loaded: \(map(.bytes_memlock // 0) | add) bytes of maps; every map has max_entries"' "$work/maps.json"
 echo "   (target: each tool <= 32 MiB peak RSS)"
+
+echo
+echo "9. Aggregation against biotop (Debian's libbpf-tools $(cat "$bio/version" 2>/dev/null)) and the one-counter floor:"
+echo "   p2ptop and biotop attached together on the same block I/O (P2P, refused and bounced,"
+echo "   and host-memory copies); per completed request (the one-counter floor's run count)"
+# the block I/O every figure here is measured on
+blockload() {
+	copy -D "$secs" "$A_DISK" "$B_DISK" >"$work/bl.p2p.json"
+	copy -D "$secs" "$B_DISK" "$C_DISK" >"$work/bl.bounce.json"
+	copy -D "$secs" --host "$A_DISK" "$B_DISK" >"$work/bl.host.json"
+	jq -M -s '[.[].cpu_s] | add' "$work/bl.p2p.json" "$work/bl.bounce.json" "$work/bl.host.json"
+}
+# ids_cost FROM TO IDS: "ns_total runs" of the programs with those ids
+ids_cost() {
+	jq -n -r --slurpfile a "$work/$1.json" --slurpfile b "$work/$2.json" --argjson ids "$3" '
+		def s($x): [$x[] | select(.id as $i | $ids | index($i)) | {id, t: (.run_time_ns // 0), c: (.run_cnt // 0)}];
+		(s($a[0])) as $A
+		| [s($b[0])[] | . as $x | ([$A[] | select(.id == $x.id)] | first // {t: 0, c: 0}) as $y
+		   | {t: ($x.t - $y.t), c: ($x.c - $y.c)}]
+		| "\(map(.t) | add // 0) \(map(.c) | add // 0)"'
+}
+sum_cost() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); print x[1] + y[1], x[2] + y[2] }'; }
+R[ns_per_event_biotop]=null R[agg_vs_biotop]=null R[cpu_share_biotop]=null R[cpu_share_vs_biotop]=null
+start_tool top "$bin/p2ptop" -j 1 || fail "p2ptop does not start"
+snap pre
+tools=(top)
+if [ -x "$bio/usr/sbin/biotop-libbpf" ]; then
+	# -C: no screen clearing; it prints nothing until its first report
+	# (block-buffered), so it is ready once its programs are loaded
+	"$biolib/ld-linux-x86-64.so.2" --library-path "$biolib" "$bio/usr/sbin/biotop-libbpf" -C 1 \
+		>"$work/biot.out" 2>"$work/biot.err" &
+	echo $! >"$work/biot.pid"
+	for _ in $(seq 600); do
+		snap post
+		[ "$(ids_named post . pre)" != "[]" ] && break
+		kill -0 "$(cat "$work/biot.pid")" 2>/dev/null || break
+		sleep 0.2
+	done
+	sleep 1
+	snap post
+	if kill -0 "$(cat "$work/biot.pid")" 2>/dev/null; then
+		tools+=(biot)
+	else
+		echo "   biotop cannot run: $(tail -n 1 "$work/biot.err")"
+	fi
+else
+	echo "   biotop not fetched (bench/fetch-biosnoop)"
+fi
+declare -A ids=() all=() c0=()
+ids[top]=$(ids_named pre '^tp_rq_(issue|complete)') all[top]=$(ids_named pre "$ours")
+if [ ${#tools[@]} = 2 ]; then ids[biot]=$(ids_named post . pre); all[biot]=${ids[biot]}; fi
+for t in "${tools[@]}"; do c0[$t]=$(proc_cpu "$(cat "$work/$t.pid")"); done
+snap g0
+wcpu=$(blockload)
+snap g1
+k=$(sum_cost "$(cost g0 g1 cnt_rq_issue)" "$(cost g0 g1 cnt_rq_done)")
+n=$(cost g0 g1 cnt_rq_done); n=${n#* }
+R[ns_per_event_counter_floor]=$(per_event "${k% *} $n")
+R[block_requests]=$n
+echo "   $n requests; p2pio used $wcpu CPU s; the one-counter floor ${R[ns_per_event_counter_floor]} ns/request"
+for t in "${tools[@]}"; do
+	o=$(ids_cost g0 g1 "${ids[$t]}")
+	proc=$(awk -v a="${c0[$t]}" -v b="$(proc_cpu "$(cat "$work/$t.pid")")" 'BEGIN { printf "%.3f", b - a }')
+	bpf_s=$(awk -v t="$(ids_cost g0 g1 "${all[$t]}")" 'BEGIN { split(t, x, " "); printf "%.4f", x[1] / 1e9 }')
+	R[ns_per_event_${t}_block]=$(per_event "${o% *} $n")
+	R[cpu_s_${t}_bpf]=$bpf_s R[cpu_s_${t}_process]=$proc
+	R[cpu_share_${t}_block]=$(awk -v b="$bpf_s" -v p="$proc" -v w="$wcpu" 'BEGIN { printf "%.4f", (b + p) / w }')
+	printf '   %-6s %7s ns/request on its block hooks; BPF %.3f s + process %.3f s: %.2f%% of the workload'"'"'s CPU\n' \
+		"$([ $t = top ] && echo p2ptop || echo biotop)" "${R[ns_per_event_${t}_block]}" "$bpf_s" "$proc" \
+		"$(awk -v s="${R[cpu_share_${t}_block]}" 'BEGIN { print s * 100 }')"
+done
+[ ${#tools[@]} = 1 ] || stop_tool biot
+stop_tool top
+R[agg_vs_counter_floor]=$(ratio "${R[ns_per_event_top_block]}" "${R[ns_per_event_counter_floor]}")
+R[cpu_share_p2ptop_block]=${R[cpu_share_top_block]}
+if [ ${#tools[@]} = 2 ]; then
+	R[ns_per_event_biotop]=${R[ns_per_event_biot_block]}
+	R[cpu_share_biotop]=${R[cpu_share_biot_block]}
+	R[agg_vs_biotop]=$(ratio "${R[ns_per_event_top_block]}" "${R[ns_per_event_biotop]}")
+	R[cpu_share_vs_biotop]=$(ratio "${R[cpu_share_p2ptop_block]}" "${R[cpu_share_biotop]}")
+fi
+echo "   p2ptop over biotop per request: ${R[agg_vs_biotop]}x (target <= 1.0x) $(target "${R[agg_vs_biotop]}" 1.0)"
+echo "   p2ptop over the one-counter floor: ${R[agg_vs_counter_floor]}x (target <= 2x) $(target "${R[agg_vs_counter_floor]}" 2)"
+echo "   CPU share: p2ptop ${R[cpu_share_p2ptop_block]}, biotop ${R[cpu_share_biotop]}:" \
+	"${R[cpu_share_vs_biotop]}x (target <= 1.0x) $(target "${R[cpu_share_vs_biotop]}" 1.0)"
 stop_tool base
 
 printf 'RESULTS_JSON {"date":"%s","kernel":"%s"' "$(date -u +%F)" "$(uname -r)"

@@ -9,6 +9,15 @@
  * P2P decision (one task-storage lookup) or it is in the inflight map (one
  * hash lookup). Anything P2P is then checked against the request's own
  * pages, so a decision is never charged to another request.
+ *
+ * Latency histograms (hist_mode) time P2P requests, and the other requests
+ * of disks seen doing P2P I/O or refusing it (client_disks): the bounce
+ * through host memory on the same disk. Both are timed from the request's
+ * start as the kernel's disk statistics take it (rq->start_time_ns, what
+ * iostat's await averages) to completion, so the other requests cost
+ * nothing at issue and one hash lookup at completion, and only once some
+ * disk is a client. A P2P request on a queue that keeps no start time
+ * (iostats off) is timed from its issue; another request there is not.
  */
 #include "p2pscope.bpf.h"
 
@@ -53,6 +62,83 @@ static __always_inline __u32 rq_dev(struct request *rq)
 	struct gendisk *disk = rq->q->disk;
 
 	return disk ? disk->part0->bd_dev : 0;
+}
+
+/* The histograms follow -p and -d as the events do. */
+static __always_inline bool hist_wanted(__u64 id, __u32 dev)
+{
+	return hist_mode && (!targ_tgid || (id >> 32) == targ_tgid) &&
+	       (!targ_dev || dev == targ_dev);
+}
+
+/* floor(log2(v)), 0 for 0: a few shifts, no loop */
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, s;
+
+	s = (v > 0xffffffffULL) << 5; v >>= s; r |= s;
+	s = (v > 0xffff) << 4; v >>= s; r |= s;
+	s = (v > 0xff) << 3; v >>= s; r |= s;
+	s = (v > 0xf) << 2; v >>= s; r |= s;
+	s = (v > 0x3) << 1; v >>= s; r |= s;
+	return r | (__u32)(v >> 1);
+}
+
+/* One I/O into its bucket: the same atomic pattern as the counters. */
+static __always_inline void hist_add(__u64 provider, __u64 client, __u8 map_type,
+				     __u8 write, __u64 ns)
+{
+	static const struct p2p_hist zero;
+	struct p2p_hist_key k = { .provider = provider, .client = client,
+				  .map_type = map_type, .write = write };
+	struct p2p_hist *h = bpf_map_lookup_elem(&lat_hist, &k);
+	__u32 slot = log2_u64(ns / 1000);
+
+	if (!h) {
+		if (bpf_map_update_elem(&lat_hist, &k, &zero, BPF_NOEXIST) == -P2P_E2BIG)
+			lose(P2P_LOST_HISTS);
+		h = bpf_map_lookup_elem(&lat_hist, &k);
+		if (!h)
+			return;
+	}
+	if (slot >= P2P_HIST_SLOTS)
+		slot = P2P_HIST_SLOTS - 1;
+	ADD(h->slot[slot], 1);
+	ADD(h->sum_ns, ns);
+}
+
+/*
+ * A disk doing P2P I/O, or refusing it: its other I/O is timed from now on.
+ * The last disk seen spares the lookup of a run of P2P I/O (a stale value
+ * read while another CPU writes it only costs that lookup).
+ */
+static __always_inline void client_disk(struct request *rq, __u64 client)
+{
+	__u64 q = (__u64)rq->q;
+
+	if (q == last_client_q)
+		return;
+	if (!bpf_map_lookup_elem(&client_disks, &q) &&
+	    bpf_map_update_elem(&client_disks, &q, &client, BPF_NOEXIST) == -P2P_E2BIG) {
+		lose(P2P_LOST_HISTS);
+		return;
+	}
+	have_client_disks = true;
+	last_client_q = q;
+}
+
+/* A request without P2P pages on a client disk: into its host-memory bucket. */
+static __always_inline void host_complete(struct request *rq)
+{
+	__u64 q = (__u64)rq->q, start = rq->start_time_ns, *client;
+
+	/* a completion does not run in the issuing process: -p leaves these out */
+	if (!have_client_disks || !start || targ_tgid)
+		return;
+	client = bpf_map_lookup_elem(&client_disks, &q);
+	if (!client || (targ_dev && rq_dev(rq) != targ_dev))
+		return;
+	hist_add(0, *client, P2P_HIST_HOST, rq_is_write(rq), bpf_ktime_get_ns() - start);
 }
 
 /* The task's pending decision, if it is about this request's pages. */
@@ -137,9 +223,10 @@ static __always_inline void on_issue(struct request *rq)
 		return;
 	issuer_of(key, &st);
 	st.dev = rq_dev(rq);
-	if (!top_mode && (!event_wanted(P2P_EV_IO, st.id) || (targ_dev && st.dev != targ_dev)))
+	if (!top_mode && !hist_wanted(st.id, st.dev) &&
+	    (!event_wanted(P2P_EV_IO, st.id) || (targ_dev && st.dev != targ_dev)))
 		return;
-	if (trace_mode)
+	if (trace_mode || (hist_mode && !rq->start_time_ns))
 		st.ts = bpf_ktime_get_ns();
 	if (top_mode)
 		pid_stats_of(st.id >> 32, !st.handoff);	/* named while it is current */
@@ -150,6 +237,8 @@ static __always_inline void on_issue(struct request *rq)
 	err = bpf_map_update_elem(&inflight, &key, &st, BPF_ANY);
 	if (err)
 		lose(P2P_LOST_IOS);
+	if (hist_mode)
+		client_disk(rq, st.client);
 }
 
 SEC("tp_btf/block_rq_issue")
@@ -197,7 +286,7 @@ static __always_inline void account(struct inflight *st, bool fallback, __u64 by
 static __always_inline void on_complete(struct request *rq, blk_status_t error,
 					unsigned int nr_bytes)
 {
-	__u64 key = (__u64)rq, now;
+	__u64 key = (__u64)rq, now = 0;
 	struct inflight st, *found;
 	bool fallback = false;
 	struct p2p_event *e;
@@ -207,12 +296,29 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 	if (found) {
 		st = *found;
 		bpf_map_delete_elem(&inflight, &key);
+		/* every I/O issued, failed or not, in exactly one bucket */
+		if (hist_wanted(st.id, st.dev)) {
+			__u64 start = rq->start_time_ns ?: st.ts;
+
+			now = bpf_ktime_get_ns();
+			if (start)
+				hist_add(st.provider, st.client, st.map_type, st.write, now - start);
+		}
 	} else {
 		/* refused requests complete in their task, never issued */
-		if (!error)
+		p = error ? pending_for(rq) : NULL;
+		if (!p) {
+			/*
+			 * Without P2P pages: maybe a client disk's host-memory
+			 * I/O. P2P requests are all in inflight, but those of
+			 * providers -P leaves out, and the refused ones of other
+			 * tasks' decisions: their pages tell.
+			 */
+			if (hist_mode && ((!error && !targ_provider[0]) || !rq_provider(rq)))
+				host_complete(rq);
 			return;
-		p = pending_for(rq);
-		if (!p || p->map_type != P2P_MAP_NOT_SUPPORTED || !dev_seen(p->provider, true))
+		}
+		if (p->map_type != P2P_MAP_NOT_SUPPORTED || !dev_seen(p->provider, true))
 			return;
 		fallback = true;
 		__builtin_memset(&st, 0, sizeof(st));
@@ -224,6 +330,9 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 		st.dev = rq_dev(rq);
 		if (targ_dev && st.dev != targ_dev && !top_mode)
 			return;
+		/* the application's retry through host memory is timed */
+		if (hist_mode)
+			client_disk(rq, st.client);
 	}
 	if (top_mode)
 		account(&st, fallback, nr_bytes);
@@ -233,7 +342,8 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 	e = event_start(fallback ? P2P_EV_FALLBACK : P2P_EV_IO, st.id);
 	if (!e)
 		return;
-	now = e->ts_ns;
+	if (!now)
+		now = e->ts_ns;
 	__builtin_memcpy(e->comm, st.comm, P2P_COMM_LEN);
 	e->provider = st.provider;
 	e->client = st.client;

@@ -22,6 +22,7 @@
 
 extern const volatile bool trace_mode;		/* emit events (p2ptrace) */
 extern const volatile bool top_mode;		/* keep aggregates (p2ptop) */
+extern const volatile bool hist_mode;		/* keep latency histograms */
 extern const volatile __u32 targ_tgid;		/* only this process, 0: all */
 extern const volatile __u32 targ_dev;		/* only I/O on this disk, 0: all */
 extern const volatile char targ_provider[P2P_NAME_LEN];	/* BDF, "": all */
@@ -29,6 +30,8 @@ extern const volatile __u32 targ_events;	/* mask of 1 << P2P_EV_* */
 extern const volatile bool targ_failures;	/* only failures and refusals */
 extern const volatile __u32 page_size;
 extern bool calc_hooked;			/* fentry_calc is attached */
+extern bool have_client_disks;			/* client_disks is not empty */
+extern __u64 last_client_q;			/* the last disk client_disks has */
 
 /* ---- maps ---- */
 
@@ -132,6 +135,26 @@ struct {
 	__type(key, __u64);
 	__type(value, struct inflight);
 } inflight SEC(".maps") __weak;
+
+/* latency histograms (see struct p2p_hist); never evicting */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, P2P_MAX_HISTS);
+	__type(key, struct p2p_hist_key);
+	__type(value, struct p2p_hist);
+} lat_hist SEC(".maps") __weak;
+
+/*
+ * Disks seen doing P2P I/O or refusing it, by struct request_queue address:
+ * the struct device of their controller. Their other I/O (through host
+ * memory) is timed too, so P2P and the bounce compare on one disk.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, P2P_MAX_CLIENT_DISKS);
+	__type(key, __u64);
+	__type(value, __u64);
+} client_disks SEC(".maps") __weak;
 
 /* kprobe variants: the entry's arguments, for the return probe */
 struct saved_args {

@@ -184,6 +184,7 @@ enum p2p_loss {
 				 * the IOMMU or we did not record (each counts one
 				 * overflow, an unknown number of faults) */
 	P2P_LOST_DMAFAULTS,	/* dmafault_stats full */
+	P2P_LOST_HISTS,		/* lat_hist or client_disks full: an I/O not timed */
 	P2P_LOST_NR,
 };
 
@@ -191,11 +192,38 @@ struct p2p_losses {
 	__u64 n[P2P_LOST_NR];
 };
 
+/*
+ * I/O latency histograms (lat_hist map), kept in the kernel: log2 buckets
+ * of microseconds from issue to completion, no per-event record. Slot 0
+ * holds 0 and 1 us, slot k (k >= 1) [2^k, 2^(k+1)) us, and the last slot
+ * everything longer. A pair's P2P I/O is keyed by provider, client, map
+ * type and direction; the host-memory I/O (the bounce) of a disk that is a
+ * P2P client is keyed with provider 0 and map type P2P_HIST_HOST.
+ */
+#define P2P_HIST_SLOTS	27
+#define P2P_HIST_HOST	P2P_MAP_NR	/* map_type of a host-memory histogram */
+
+struct p2p_hist_key {
+	__u64 provider;		/* struct device *, 0 for host memory */
+	__u64 client;		/* struct device * of the disk's controller */
+	__u8 map_type;		/* enum p2p_map_type, or P2P_HIST_HOST */
+	__u8 write;		/* 1: writes to the disk, 0: reads */
+	__u8 pad[6];
+};
+
+/* the count is the sum of the slots: one atomic add less per I/O */
+struct p2p_hist {
+	__u64 slot[P2P_HIST_SLOTS];
+	__u64 sum_ns;
+};
+
 #define P2P_MAX_PROVIDERS	64
 #define P2P_MAX_DEVICES		256
 #define P2P_MAX_PAIRS		1024
 #define P2P_MAX_PIDS		4096
 #define P2P_MAX_INFLIGHT	8192
+#define P2P_MAX_HISTS		1024	/* pairs x map types x directions, and host */
+#define P2P_MAX_CLIENT_DISKS	256
 #define P2P_MAX_MAPS		8192	/* default; p2ptop sizes it from the pools */
 #define P2P_RINGBUF_BYTES	(1 << 20)
 

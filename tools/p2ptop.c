@@ -26,7 +26,7 @@
 #include "view.h"
 #include "p2pscope.skel.h"
 
-static struct bpf_setup setup = { .top_mode = true };
+static struct bpf_setup setup = { .top_mode = true, .hist_mode = true };
 static struct top_opts opts = { .interval = 1.0, .count = -1 };
 static struct top_model model;
 static volatile sig_atomic_t exiting;
@@ -41,10 +41,12 @@ static const char doc[] =
 "decisions per second (BUS through a switch, HOSTBR through the host bridge,\n"
 "NOSUP refused), fallbacks per second and P2P I/O in MB/s. The process view\n"
 "shows who holds P2P memory; the pair view shows each provider -> client\n"
-"decision and, when P2P is refused, why.\n"
+"decision and, when P2P is refused, why, with the latency of its P2P I/O and\n"
+"of the client disk's I/O through host memory (p50 and p99 in microseconds).\n"
 "\n"
 "Interactive when stdout is a terminal: q quit, s or < > sort column, r\n"
-"reverse, p process view, c pair view, ? help, + - interval. Otherwise, or\n"
+"reverse, p process view, c pair view (up and down select a pair, whose\n"
+"latency histograms show below), ? help, + - interval. Otherwise, or\n"
 "with -b, it prints a report every INTERVAL seconds (0.1 to 86400, default\n"
 "1), COUNT times (default: until interrupted).\n"
 "\n"
@@ -146,6 +148,7 @@ static struct {
 	struct p2p_pair_stats pairs[P2P_MAX_PAIRS];
 	struct p2p_pair_key dma_keys[P2P_MAX_PAIRS];
 	struct p2p_dmafault_stats dma[P2P_MAX_PAIRS];
+	struct hist_row hists[P2P_MAX_HISTS];
 } dump;
 static int ndump_pids;
 
@@ -218,6 +221,11 @@ static void collect(double secs)
 					       &dump.dma[i]);
 		}
 	}
+	n = bpf_hist_rows(skel, dump.hists, P2P_MAX_HISTS);
+	if (n < 0)
+		map_error("latency", n);
+	for (int i = 0; i < n; i++)
+		top_add_hist(&model, &dump.hists[i]);
 	{
 		/* what BPF already follows is not counted again from /proc */
 		static __u64 keys[65536];
@@ -361,6 +369,9 @@ int main(int argc, char **argv)
 		opts.batch = true;
 	libbpf_messages(setup.verbose);
 	setup.max_maps = live_map_slots();
+	/* the bench measures what the histograms cost against a run without them */
+	if (getenv("P2PSCOPE_NO_HIST"))
+		setup.hist_mode = false;
 	memcpy(model.only, setup.provider, P2P_NAME_LEN);
 	model.reason = pair_reason;
 	bpf_setup(&setup);

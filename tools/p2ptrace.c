@@ -17,11 +17,13 @@
 #include "names.h"
 #include "sysfs.h"
 #include "fmt.h"
+#include "hist.h"
 #include "p2pscope.skel.h"
 
 static struct bpf_setup setup = { .trace_mode = true };
 static struct trace_opts opts;
 static double duration;
+static bool hists;		/* --hist */
 static volatile sig_atomic_t exiting;
 
 const char *argp_program_version = "p2ptrace 0.2";
@@ -32,19 +34,24 @@ static const char doc[] =
 "\n"
 "EVENT is alloc, free, fault, close, map, io, fallback, revoke or dmafault\n"
 "(an IOMMU fault on a provider's BAR: the IOMMU blocked CLIENT's DMA into\n"
-"PROVIDER's memory; from an interrupt, so no process's). PROVIDER\n"
-"is the device whose memory is used and CLIENT the one doing the DMA, by\n"
-"nvme name where they have one. MAP is BUS (through a switch), HOSTBR\n"
-"(through the host bridge) or NOSUP (refused). RESULT is ok, an errno name\n"
-"or SIGBUS. Filters are applied in the kernel. Ctrl-C or -D ends the trace\n"
-"and prints a summary, with the events the ring buffer had to drop.\n"
+"PROVIDER's memory; from an interrupt, so no process's); -e none: no events,\n"
+"for --hist. PROVIDER is the device whose memory is used and CLIENT the one\n"
+"doing the DMA, by nvme name where they have one. MAP is BUS (through a\n"
+"switch), HOSTBR (through the host bridge) or NOSUP (refused). RESULT is ok,\n"
+"an errno name or SIGBUS. Filters are applied in the kernel. Ctrl-C or -D\n"
+"ends the trace and prints a summary, with the events the ring buffer had to\n"
+"drop; --hist first prints the latency histograms, which the kernel keeps (no\n"
+"event per I/O) and -p, -d and -P filter too.\n"
 "\n"
 "EXAMPLES:\n"
 "    p2ptrace                 # trace every P2PDMA event\n"
 "    p2ptrace -x              # only failures and fallbacks\n"
 "    p2ptrace -e io,fallback  # only block I/O\n"
 "    p2ptrace -P nvme1 -T     # one provider, wall-clock times\n"
-"    p2ptrace -j -D 10        # JSON lines for 10 seconds\n";
+"    p2ptrace -j -D 10        # JSON lines for 10 seconds\n"
+"    p2ptrace --hist -e none  # only latency histograms, at Ctrl-C\n";
+
+enum { OPT_HIST = 0x100 };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Only events of this process", 0 },
@@ -55,6 +62,9 @@ static const struct argp_option options[] = {
 	{ "timestamp", 'T', NULL, 0, "Wall-clock time instead of seconds since start", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines, one object per event, and a summary", 0 },
 	{ "duration", 'D', "SECONDS", 0, "Stop after this long", 0 },
+	{ "hist", OPT_HIST, NULL, 0,
+	  "At exit, a latency histogram (microseconds, log2 buckets, kept in the kernel) per "
+	  "pair, map type and direction, and of the client disks' I/O through host memory", 0 },
 	{ "verbose", 'v', NULL, 0, "Report the kernel, the hooks chosen and libbpf messages", 0 },
 	{ 0 },
 };
@@ -81,7 +91,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 		provider_arg(arg, setup.provider, sizeof(setup.provider));
 		break;
 	case 'e':
-		mask = events_parse(arg);
+		/* bit 0 is no event: the BPF side sends none (--hist only) */
+		mask = !strcmp(arg, "none") ? 1 : events_parse(arg);
 		if (mask < 0)
 			die_usage("bad event list '%s' (alloc,free,fault,close,map,io,fallback,revoke,dmafault)", arg);
 		setup.events = mask;
@@ -94,6 +105,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state __attribut
 			die_usage("bad duration '%s' (seconds, 0.001 to 10000000)", arg);
 		break;
 	case 'v': setup.verbose = true; break;
+	case OPT_HIST: hists = setup.hist_mode = true; break;
+	case ARGP_KEY_END:
+		if (setup.events == 1 && !hists)
+			die_usage("-e none shows nothing without --hist");
+		break;
 	case ARGP_KEY_ARG:
 		die_usage("unexpected argument '%s' (see --help)", arg);
 	default:
@@ -194,6 +210,17 @@ int main(int argc, char **argv)
 			for (int c = 0; c < libbpf_num_possible_cpus(); c++)
 				state.dma_other += per_cpu[c];
 		free(per_cpu);
+	}
+	if (hists) {
+		static struct hist_row rows[P2P_MAX_HISTS];
+		int n = bpf_hist_rows(setup.skel, rows, P2P_MAX_HISTS);
+
+		if (n < 0) {
+			fprintf(stderr, "p2ptrace: cannot read the latency histograms: %s\n",
+				strerror(-n));
+			err = n;
+		}
+		trace_hists(&opts, rows, n > 0 ? n : 0, lost.n[P2P_LOST_HISTS], stdout);
 	}
 	trace_summary(&state, &opts, stdout);
 	fflush(stdout);

@@ -66,6 +66,20 @@ static void fake_model(void)
 
 	m.pair[0].dma_now = (struct p2p_dmafault_stats){ .faults = 3, .write_faults = 3 };
 	m.dma_tracked = true;
+	/* the peer pair's reads, and its client's writes through host memory */
+	m.nhist = 2;
+	strcpy(m.hist[0].provider, "0000:03:00.0");
+	strcpy(m.hist[0].client, "0000:05:00.0");
+	m.hist[0].map_type = P2P_MAP_BUS_ADDR;
+	m.hist[0].h.slot[6] = 2;	/* 64..127 us */
+	m.hist[0].h.slot[P2P_HIST_SLOTS - 1] = 1;	/* the open bucket */
+	m.hist[0].h.sum_ns = 90000000250ULL;
+	strcpy(m.hist[1].client, "0000:05:00.0");
+	m.hist[1].map_type = P2P_HIST_HOST;
+	m.hist[1].write = true;
+	m.hist[1].h.slot[0] = 1;	/* 0..1 us */
+	m.hist[1].h.sum_ns = 1500;
+
 	m.live_tracked = true;
 	m.lost.n[P2P_LOST_EVENTS] = 5;	/* p2ptop sends no events: not a loss */
 	m.lost.n[P2P_LOST_NAMES] = 1;
@@ -179,6 +193,66 @@ static const char want_full[] =
 "# TYPE p2pdma_dma_faults_total counter\n"
 "p2pdma_dma_faults_total{provider=\"0000:03:00.0\",client=\"0000:05:00.0\"} 3\n"
 "p2pdma_dma_faults_total{provider=\"0000:03:00.0\",client=\"0000:00:04.0\"} 0\n"
+"# HELP p2pdma_io_latency_seconds Block I/O latency from the request's start (as the kernel's disk statistics take it) to completion since p2ptop started: a pair's P2P I/O by map type and op, and (map_type HOST, provider empty) the I/O through host memory of a disk that is a P2P client, such as the bounce of a refused request.\n"
+"# TYPE p2pdma_io_latency_seconds histogram\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"2e-06\"} 0\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"4e-06\"} 0\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"8e-06\"} 0\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"1.6e-05\"} 0\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"3.2e-05\"} 0\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"6.4e-05\"} 0\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.000128\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.000256\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.000512\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.001024\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.002048\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.004096\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.008192\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.016384\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.032768\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.065536\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.131072\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.262144\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"0.524288\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"1.048576\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"2.097152\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"4.194304\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"8.388608\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"16.777216\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"33.554432\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"67.108864\"} 2\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\",le=\"+Inf\"} 3\n"
+"p2pdma_io_latency_seconds_sum{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\"} 90.000000250\n"
+"p2pdma_io_latency_seconds_count{provider=\"0000:03:00.0\",client=\"0000:05:00.0\",map_type=\"BUS_ADDR\",op=\"read\"} 3\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"2e-06\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"4e-06\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"8e-06\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"1.6e-05\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"3.2e-05\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"6.4e-05\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.000128\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.000256\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.000512\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.001024\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.002048\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.004096\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.008192\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.016384\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.032768\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.065536\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.131072\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.262144\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"0.524288\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"1.048576\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"2.097152\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"4.194304\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"8.388608\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"16.777216\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"33.554432\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"67.108864\"} 1\n"
+"p2pdma_io_latency_seconds_bucket{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\",le=\"+Inf\"} 1\n"
+"p2pdma_io_latency_seconds_sum{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\"} 0.000001500\n"
+"p2pdma_io_latency_seconds_count{provider=\"\",client=\"0000:05:00.0\",map_type=\"HOST\",op=\"write\"} 1\n"
 "# HELP p2pdma_held_tracked 1 if the kernel lets p2ptop follow every mapping, so p2pdma_live_mappings and p2pdma_held_bytes are exported, else 0.\n"
 "# TYPE p2pdma_held_tracked gauge\n"
 "p2pdma_held_tracked 1\n"
@@ -193,6 +267,7 @@ static const char want_full[] =
 "p2pdma_lost_total{table=\"nested\"} 0\n"
 "p2pdma_lost_total{table=\"iommu\"} 0\n"
 "p2pdma_lost_total{table=\"dmafaults\"} 0\n"
+"p2pdma_lost_total{table=\"hists\"} 0\n"
 "# HELP p2pdma_complete 1 if every table was read and nothing was lost, else 0.\n"
 "# TYPE p2pdma_complete gauge\n"
 "p2pdma_complete 0\n"
@@ -343,6 +418,7 @@ static void test_empty(void)
 		  "p2pdma_lost_total{table=\"nested\"} 0\n"
 		  "p2pdma_lost_total{table=\"iommu\"} 0\n"
 		  "p2pdma_lost_total{table=\"dmafaults\"} 0\n"
+		  "p2pdma_lost_total{table=\"hists\"} 0\n"
 		  "p2pdma_complete 1\n");
 	free(samples);
 	l = strstr(got, "# EOF\n");

@@ -323,6 +323,11 @@ static void test_fit(void)
 	}
 	CHECK(top_fit(VIEW_PROVIDERS, 250, cols) == top_ncolumns(VIEW_PROVIDERS));
 	CHECK(top_fit(VIEW_PROVIDERS, 12, cols) == 1);
+	/* the refused pairs' overview leaves the latency columns out, REASON last */
+	n = top_fit_without(VIEW_PAIRS, 250, cols, TOP_PAIR_LATENCY_COLS);
+	CHECK(n == top_ncolumns(VIEW_PAIRS) - 4);
+	CHECK(n > 0 && !strcmp(top_columns[VIEW_PAIRS][cols[n - 1]].title, "REASON"));
+	CHECK(top_fit(VIEW_PAIRS, 250, cols) == top_ncolumns(VIEW_PAIRS));
 }
 
 static void test_sort(void)

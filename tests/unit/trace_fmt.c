@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fmt.h"
+#include "hist.h"
 #include "sysfs.h"
 #include "fakesys.h"
 #include "unit.h"
@@ -196,6 +197,54 @@ static void test_dmafault(void)
 	CHECK(strstr(render(&o, &e), "blocked: write at 0xfc000000 (BAR 2): IO_PAGE_FAULT (AMD-Vi flags 0x01)\n") != NULL);
 }
 
+/* --hist: host memory after the pairs, reads first; names by nvme name */
+static void test_hists(void)
+{
+	struct trace_opts o = { .json = true };
+	struct hist_row rows[3] = {};
+	char buf[4096];
+	FILE *f;
+
+	strcpy(rows[0].client, "0000:04:00.0");
+	rows[0].map_type = P2P_HIST_HOST;
+	rows[0].write = true;
+	rows[0].h.slot[0] = 1;
+	rows[0].h.sum_ns = 1500;
+	strcpy(rows[1].provider, "0000:03:00.0");
+	strcpy(rows[1].client, "0000:04:00.0");
+	rows[1].map_type = P2P_MAP_BUS_ADDR;
+	rows[1].write = true;
+	rows[1].h.slot[6] = 1;
+	rows[1].h.sum_ns = 100000;
+	rows[2] = rows[1];
+	rows[2].write = false;
+	rows[2].h.slot[7] = 3;
+	rows[2].h.sum_ns = 300000 + 100000;
+	f = fmemopen(buf, sizeof(buf), "w");
+	trace_hists(&o, rows, 3, 0, f);
+	fclose(f);
+	CHECK_STR(buf,
+		  "{\"hist\":{\"provider\":\"0000:03:00.0\",\"client\":\"0000:04:00.0\",\"client_name\":\"nvme2\","
+		  "\"map_type\":\"BUS_ADDR\",\"op\":\"read\",\"count\":4,\"sum_us\":400.000,\"p50_us\":170.667,"
+		  "\"p99_us\":254.293,\"buckets\":[{\"lo_us\":64,\"hi_us\":128,\"count\":1},"
+		  "{\"lo_us\":128,\"hi_us\":256,\"count\":3}]}}\n"
+		  "{\"hist\":{\"provider\":\"0000:03:00.0\",\"client\":\"0000:04:00.0\",\"client_name\":\"nvme2\","
+		  "\"map_type\":\"BUS_ADDR\",\"op\":\"write\",\"count\":1,\"sum_us\":100.000,\"p50_us\":96.000,"
+		  "\"p99_us\":127.360,\"buckets\":[{\"lo_us\":64,\"hi_us\":128,\"count\":1}]}}\n"
+		  "{\"hist\":{\"provider\":null,\"client\":\"0000:04:00.0\",\"client_name\":\"nvme2\","
+		  "\"map_type\":\"HOST\",\"op\":\"write\",\"count\":1,\"sum_us\":1.500,\"p50_us\":1.000,"
+		  "\"p99_us\":1.980,\"buckets\":[{\"lo_us\":0,\"hi_us\":2,\"count\":1}]}}\n");
+	o.json = false;
+	f = fmemopen(buf, sizeof(buf), "w");
+	trace_hists(&o, rows, 1, 2, f);
+	fclose(f);
+	CHECK_STR(buf, "\nnvme1 -> nvme2, BUS_ADDR, read: 4 I/Os, p50 171 us, p99 254 us, mean 100 us\n"
+		  "                usecs : count    distribution\n"
+		  "            64 -> 127 : 1        |**************                          |\n"
+		  "           128 -> 255 : 3        |****************************************|\n"
+		  "\nI/Os not timed: 2 (a histogram table was full)\n");
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -204,6 +253,7 @@ int main(void)
 	test_hostile_comm();
 	test_summary();
 	test_dmafault();
+	test_hists();
 	fake_end();
 	return unit_done("trace_fmt");
 }

@@ -28,6 +28,7 @@
 #include "args.h"
 #include "bpf_setup.h"
 #include "iommu.h"
+#include "hist.h"
 #include "sysfs.h"
 #include "p2pscope.skel.h"
 
@@ -456,6 +457,7 @@ static int configure(struct bpf_setup *s, struct p2pscope_bpf *skel)
 
 	skel->rodata->trace_mode = s->trace_mode;
 	skel->rodata->top_mode = s->top_mode;
+	skel->rodata->hist_mode = s->hist_mode;
 	skel->rodata->targ_tgid = s->tgid;
 	skel->rodata->targ_dev = s->dev;
 	skel->rodata->targ_events = s->events ? s->events : ~0U;
@@ -758,6 +760,30 @@ int map_read(int fd, bool percpu, void *keys, size_t key_size, void *vals,
 	}
 	free(buf);
 	return err ? err : total;
+}
+
+int bpf_hist_rows(struct p2pscope_bpf *skel, struct hist_row *rows, int max)
+{
+	struct p2p_hist_key *keys = calloc(max, sizeof(*keys));
+	struct p2p_hist *vals = calloc(max, sizeof(*vals));
+	int n = keys && vals ? map_read(bpf_map__fd(skel->maps.lat_hist), true, keys,
+					sizeof(*keys), vals, sizeof(*vals), max) : -ENOMEM;
+
+	for (int i = 0; i < n; i++) {
+		struct hist_row *r = &rows[i];
+
+		memset(r, 0, sizeof(*r));
+		if (keys[i].map_type != P2P_HIST_HOST)
+			snprintf(r->provider, sizeof(r->provider), "%s",
+				 bpf_dev_name(skel, keys[i].provider));
+		snprintf(r->client, sizeof(r->client), "%s", bpf_dev_name(skel, keys[i].client));
+		r->map_type = keys[i].map_type;
+		r->write = keys[i].write;
+		r->h = vals[i];
+	}
+	free(keys);
+	free(vals);
+	return n;
 }
 
 /*

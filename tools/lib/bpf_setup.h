@@ -34,6 +34,7 @@ struct bpf_setup {
 	/* what the tool asks for */
 	bool trace_mode;		/* events on the ring buffer */
 	bool top_mode;			/* per-CPU aggregates */
+	bool hist_mode;			/* latency histograms (lat_hist) */
 	bool verbose;
 	__u32 tgid, dev, events;	/* filters (events: 1 << P2P_EV_*) */
 	bool failures;
@@ -84,6 +85,13 @@ const char *bpf_dev_name(struct p2pscope_bpf *skel, __u64 dev);
  */
 int map_read(int fd, bool percpu, void *keys, size_t key_size, void *vals,
 	     size_t val_size, int max);
+
+struct hist_row;
+/*
+ * The latency histograms (lat_hist), summed over CPUs, their devices
+ * named; returns how many, or -errno.
+ */
+int bpf_hist_rows(struct p2pscope_bpf *skel, struct hist_row *rows, int max);
 
 /* what the BPF side could not record, summed over CPUs */
 void bpf_losses(struct p2pscope_bpf *skel, struct p2p_losses *out);

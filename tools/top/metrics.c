@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "hist.h"
 #include "json.h"
 #include "metrics.h"
 #include "names.h"
@@ -28,7 +29,7 @@ static const char *const lost_names[P2P_LOST_NR] = {
 	[P2P_LOST_MAPS] = "maps", [P2P_LOST_IOS] = "ios", [P2P_LOST_PIDS] = "pids",
 	[P2P_LOST_PAIRS] = "pairs", [P2P_LOST_PROVIDERS] = "providers",
 	[P2P_LOST_NAMES] = "names", [P2P_LOST_NESTED] = "nested",
-	[P2P_LOST_IOMMU] = "iommu", [P2P_LOST_DMAFAULTS] = "dmafaults",
+	[P2P_LOST_IOMMU] = "iommu", [P2P_LOST_DMAFAULTS] = "dmafaults", [P2P_LOST_HISTS] = "hists",
 };
 
 void metrics_label_value(FILE *f, const char *str, size_t n)
@@ -261,6 +262,48 @@ static void dma_faults(FILE *f, const struct top_model *m)
 	}
 }
 
+static void hist_series(FILE *f, const char *suffix, const struct hist_row *t, const char *le)
+{
+	fprintf(f, "p2pdma_io_latency_seconds_%s{", suffix);
+	label(f, "provider", t->provider, sizeof(t->provider), true);
+	label(f, "client", t->client, sizeof(t->client), false);
+	fprintf(f, ",map_type=\"%s\",op=\"%s\"", hist_map_name(t->map_type),
+		t->write ? "write" : "read");
+	if (le)
+		fprintf(f, ",le=\"%s\"", le);
+	fputs("} ", f);
+}
+
+/* Every bucket of every histogram, so a series keeps its buckets between scrapes. */
+static void latency(FILE *f, const struct top_model *m)
+{
+	family(f, "p2pdma_io_latency_seconds", "histogram",
+	       "Block I/O latency from the request's start (as the kernel's disk statistics take "
+	       "it) to completion since p2ptop started: a pair's P2P "
+	       "I/O by map type and op, and (map_type HOST, provider empty) the I/O through "
+	       "host memory of a disk that is a P2P client, such as the bounce of a refused "
+	       "request.");
+	for (int i = 0; i < m->nhist; i++) {
+		const struct hist_row *t = &m->hist[i];
+		__u64 cum = 0;
+		char le[32];
+
+		for (int k = 0; k < P2P_HIST_SLOTS - 1; k++) {
+			cum += t->h.slot[k];
+			snprintf(le, sizeof(le), "%.9g", hist_hi_us(k) / 1e6);
+			hist_series(f, "bucket", t, le);
+			fprintf(f, "%llu\n", (unsigned long long)cum);
+		}
+		cum += t->h.slot[P2P_HIST_SLOTS - 1];
+		hist_series(f, "bucket", t, "+Inf");
+		fprintf(f, "%llu\n", (unsigned long long)cum);
+		hist_series(f, "sum", t, NULL);
+		fprintf(f, "%.9f\n", t->h.sum_ns / 1e9);
+		hist_series(f, "count", t, NULL);
+		fprintf(f, "%llu\n", (unsigned long long)cum);
+	}
+}
+
 void metrics_write(const struct top_model *m, FILE *f)
 {
 	__u64 lost = 0;
@@ -268,6 +311,7 @@ void metrics_write(const struct top_model *m, FILE *f)
 	providers(f, m);
 	pairs(f, m);
 	dma_faults(f, m);
+	latency(f, m);
 	family(f, "p2pdma_held_tracked", "gauge",
 	       "1 if the kernel lets p2ptop follow every mapping, so p2pdma_live_mappings and "
 	       "p2pdma_held_bytes are exported, else 0.");

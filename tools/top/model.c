@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "hist.h"
 #include "model.h"
 #include "sysfs.h"
 
@@ -86,6 +87,7 @@ void top_begin(struct top_model *m, double secs)
 	}
 	for (int i = 0; i < m->npair; i++)
 		m->pair[i].seen = false;
+	m->nhist = 0;
 
 	for (int i = 0; i < n; i++) {
 		struct top_provider *p;
@@ -203,6 +205,15 @@ void top_add_dmafault_stats(struct top_model *m, const char *provider, const cha
 	}
 	p->dma_now = *s;
 	p->seen = true;
+}
+
+void top_add_hist(struct top_model *m, const struct hist_row *r)
+{
+	/* -P: that provider's pairs; host memory is kept for their clients (top_end) */
+	if (r->map_type != P2P_HIST_HOST && m->only[0] && strcmp(r->provider, m->only))
+		return;
+	if (m->nhist < P2P_MAX_HISTS)
+		m->hist[m->nhist++] = *r;
 }
 
 bool top_pid_gone(__u32 pid)
@@ -424,6 +435,37 @@ static int pair_type(const struct top_pair *p)
 	return t != P2P_MAP_UNKNOWN ? t : most_decided(&p->now, NULL);
 }
 
+/* Each pair's P2P latency, and its client's through host memory. */
+static void pair_latency(struct top_model *m)
+{
+	int n = 0;
+
+	for (int i = 0; i < m->npair; i++) {
+		memset(&m->pair[i].lat, 0, sizeof(m->pair[i].lat));
+		memset(&m->pair[i].host_lat, 0, sizeof(m->pair[i].host_lat));
+	}
+	for (int k = 0; k < m->nhist; k++) {
+		const struct hist_row *t = &m->hist[k];
+		bool client_listed = false;
+
+		for (int i = 0; i < m->npair; i++) {
+			struct top_pair *p = &m->pair[i];
+
+			if (strcmp(p->client, t->client))
+				continue;
+			client_listed = true;
+			if (t->map_type == P2P_HIST_HOST)
+				hist_merge(&p->host_lat, &t->h);
+			else if (!strcmp(p->provider, t->provider))
+				hist_merge(&p->lat, &t->h);
+		}
+		/* a disk that is no listed pair's client is not shown */
+		if (client_listed || t->map_type != P2P_HIST_HOST)
+			m->hist[n++] = *t;
+	}
+	m->nhist = n;
+}
+
 void top_end(struct top_model *m)
 {
 	double t = m->interval;
@@ -474,4 +516,5 @@ void top_end(struct top_model *m)
 		m->pair[n++] = *p;
 	}
 	m->npair = n;
+	pair_latency(m);
 }

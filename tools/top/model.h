@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "p2pscope.h"
+#include "hist.h"
 #include "sysfs.h"
 
 #define TOP_HISTORY 60		/* samples kept for the sparklines */
@@ -67,7 +68,11 @@ struct top_pair {
 	/* IOMMU faults of the client's DMA on the provider's BARs */
 	struct p2p_dmafault_stats dma_now, dma_prev;
 	double dma_fault_s;
+	/* latency since the start: its P2P I/O, and the client's host-memory I/O */
+	struct p2p_hist lat, host_lat;
 };
+
+
 
 /* Mappings found in /proc (see top_scan_old_maps). */
 #define TOP_MAX_OLD 256
@@ -87,6 +92,8 @@ struct top_model {
 	int nproc;
 	struct top_pair pair[P2P_MAX_PAIRS];
 	int npair;
+	struct hist_row hist[P2P_MAX_HISTS];	/* read afresh every interval */
+	int nhist;
 	struct p2p_losses lost;
 	double interval;		/* seconds the rates cover */
 	char only[P2P_NAME_LEN];	/* -P: this provider only */
@@ -116,6 +123,7 @@ void top_add_pid_stats(struct top_model *m, __u32 pid, const char *comm,
 		       const struct p2p_pid_stats *s);
 void top_add_pair_stats(struct top_model *m, const char *provider, const char *client,
 			const struct p2p_pair_stats *s);
+void top_add_hist(struct top_model *m, const struct hist_row *r);
 /*
  * The pair's IOMMU faults (dmafault_stats, its PCI ids named): a pair with
  * faults and no other P2P activity is shown too. After top_add_pair_stats.
@@ -131,7 +139,7 @@ void top_add_dmafault_stats(struct top_model *m, const char *provider, const cha
  */
 void top_scan_old_maps(struct top_model *m, const struct p2p_live_map *known, int nknown,
 		       const __u32 *holders, int nholders);
-/* Finish: rates, cross-checks, reasons; drop what went away. */
+/* Finish: rates, cross-checks, reasons, pair latencies; drop what went away. */
 void top_end(struct top_model *m);
 
 /* Whether the process is gone for good: no /proc entry. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hist.h"
 #include "json.h"
 #include "names.h"
 #include "sysfs.h"
@@ -30,6 +31,8 @@ const struct top_column top_columns[VIEW_NR][TOP_MAX_COLS] = {
 		{ "PROVIDER", 12, 0, true }, { "CLIENT", 12, 0, true },
 		{ "MAP", 6, 1, true }, { "BYTES", 8, 2, false }, { "FALLBK", 7, 2, false },
 		{ "DECISIONS", 9, 4, false }, { "DMAFLT/s", 8, 4, false },
+		{ "P50us", 7, 3, false }, { "P99us", 7, 3, false },
+		{ "HOST-P50", 8, 5, false }, { "HOST-P99", 8, 5, false },
 		{ "REASON", 30, 3, true },
 	},
 };
@@ -45,6 +48,11 @@ int top_ncolumns(enum top_view v)
 
 int top_fit(enum top_view v, int width, int *chosen)
 {
+	return top_fit_without(v, width, chosen, 0);
+}
+
+int top_fit_without(enum top_view v, int width, int *chosen, unsigned int skip)
+{
 	int n = top_ncolumns(v), used = 0, count = 0;
 	bool take[TOP_MAX_COLS] = { false };
 
@@ -52,7 +60,7 @@ int top_fit(enum top_view v, int width, int *chosen)
 		for (int c = 0; c < n; c++) {
 			int w = top_columns[v][c].width + (used ? 1 : 0);
 
-			if (top_columns[v][c].prio != prio || used + w > width)
+			if (top_columns[v][c].prio != prio || used + w > width || (skip & (1u << c)))
 				continue;
 			take[c] = true;
 			used += w;
@@ -131,6 +139,10 @@ static double cell_value(const struct top_model *m, enum top_view v, int row, in
 				d += p->now.maps[k];
 			return d;
 		case 6: return p->dma_fault_s;
+		case 7: return hist_quantile(&p->lat, 0.5);
+		case 8: return hist_quantile(&p->lat, 0.99);
+		case 9: return hist_quantile(&p->host_lat, 0.5);
+		case 10: return hist_quantile(&p->host_lat, 0.99);
 		}
 	}
 	return 0;
@@ -192,7 +204,10 @@ void top_cell(const struct top_model *m, enum top_view v, int row, int col,
 		case 4: snprintf(buf, len, "%llu", (unsigned long long)p->now.fallbacks); return;
 		case 5: snprintf(buf, len, "%.0f", cell_value(m, v, row, col)); return;
 		case 6: snprintf(buf, len, "%.1f", p->dma_fault_s); return;
-		case 7: snprintf(buf, len, "%s", p->reason[0] ? p->reason : "-"); return;
+		case 7: case 8: case 9: case 10:
+			hist_us(cell_value(m, v, row, col), buf, len);
+			return;
+		case 11: snprintf(buf, len, "%s", p->reason[0] ? p->reason : "-"); return;
 		}
 	}
 }

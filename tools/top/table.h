@@ -22,6 +22,11 @@ extern const struct top_column top_columns[VIEW_NR][TOP_MAX_COLS];
 int top_ncolumns(enum top_view v);
 /* Which columns fit in width, by priority, in display order; returns count. */
 int top_fit(enum top_view v, int width, int *chosen);
+/* The same without the columns in skip (1 << column). */
+int top_fit_without(enum top_view v, int width, int *chosen, unsigned int skip);
+
+/* the pair view's latency columns: the refused pairs' overview leaves them out */
+#define TOP_PAIR_LATENCY_COLS (0xfu << 7)
 /* Text of row i, column c (after sorting); always safe for a terminal. */
 void top_cell(const struct top_model *m, enum top_view v, int row, int col,
 	      char *buf, size_t len);

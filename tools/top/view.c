@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include "hist.h"
 #include "json.h"
 #include "names.h"
 #include "sysfs.h"
@@ -134,6 +135,37 @@ static void json_maps(struct json *j, const char *key, const double *rates, cons
 	json_object_end(j);
 }
 
+static void json_us(struct json *j, const char *key, double us)
+{
+	json_key(j, key);
+	if (us < 0)
+		json_null(j);
+	else
+		json_double(j, us, 3);
+}
+
+/* The pair's histograms, and its client's through host memory (map_type HOST). */
+static void json_latency(struct json *j, const struct top_model *m, const struct top_pair *p)
+{
+	json_us(j, "p50_us", hist_quantile(&p->lat, 0.5));
+	json_us(j, "p99_us", hist_quantile(&p->lat, 0.99));
+	json_us(j, "host_p50_us", hist_quantile(&p->host_lat, 0.5));
+	json_us(j, "host_p99_us", hist_quantile(&p->host_lat, 0.99));
+	json_key(j, "latency");
+	json_array_begin(j);
+	for (int k = 0; k < m->nhist; k++) {
+		const struct hist_row *t = &m->hist[k];
+
+		if (strcmp(t->client, p->client) ||
+		    (t->map_type != P2P_HIST_HOST && strcmp(t->provider, p->provider)))
+			continue;
+		json_object_begin(j);
+		hist_row_json(j, t);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static void json_provider(struct json *j, const struct top_provider *p)
 {
 	json_object_begin(j);
@@ -178,7 +210,7 @@ void print_json(const struct top_model *m, const struct top_opts *o, FILE *f)
 {
 	static const char *const lost_names[P2P_LOST_NR] = {
 		"events", "maps", "ios", "pids", "pairs", "providers", "names", "nested",
-		"iommu", "dmafaults",
+		"iommu", "dmafaults", "hists",
 	};
 	struct utsname un;
 	__u64 used, freeb;
@@ -250,6 +282,7 @@ void print_json(const struct top_model *m, const struct top_opts *o, FILE *f)
 		json_kv_u64(&j, "dma_write_faults", p->dma_now.write_faults);
 		json_kv_u64(&j, "dma_read_faults", p->dma_now.read_faults);
 		json_kv_double(&j, "dma_faults_per_s", p->dma_fault_s, 6);
+		json_latency(&j, m, p);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -286,6 +319,8 @@ static struct {
 	enum top_view view;
 	int sort[VIEW_NR];
 	bool reverse, help;
+	int sel;		/* the selected pair's row, kept by its names */
+	char sel_provider[P2P_NAME_LEN], sel_client[P2P_NAME_LEN];
 } ui = { .sort = { 3, 2, 5 } };
 
 /* ---- the screen's parts ---- */
@@ -408,9 +443,9 @@ static int draw_provider_cards(const struct top_model *m, int y)
 
 /* A table: title row, then rows (at most max), the last text column to the edge. */
 static int draw_table(struct top_model *m, const struct top_opts *o, enum top_view v,
-		      int y, int max)
+		      int y, int max, int selected, unsigned int skip)
 {
-	int cols[TOP_MAX_COLS], n = top_fit(v, COLS, cols), rows = top_nrows(m, v), x;
+	int cols[TOP_MAX_COLS], n = top_fit_without(v, COLS, cols, skip), rows = top_nrows(m, v), x;
 	char cell[200];
 
 	if (o->rows && rows > o->rows)
@@ -436,7 +471,7 @@ static int draw_table(struct top_model *m, const struct top_opts *o, enum top_vi
 			       (v == VIEW_PROCESSES && m->proc[r].now.fallbacks > 0);
 
 		move(y, 0);
-		paint_on(refused ? C_BAD : 0, 0);
+		paint_on(refused ? C_BAD : 0, r == selected ? A_REVERSE : 0);
 		for (int c = 0; c < n; c++) {
 			const struct top_column *col = &top_columns[v][cols[c]];
 			int w = col->width;
@@ -448,9 +483,74 @@ static int draw_table(struct top_model *m, const struct top_opts *o, enum top_vi
 			if (w > 0)
 				printw(col->left ? "%s%-*.*s" : "%s%*.*s", c ? " " : "", w, w, cell);
 		}
-		paint_off(refused ? C_BAD : 0, 0);
+		paint_off(refused ? C_BAD : 0, r == selected ? A_REVERSE : 0);
 	}
 	return y;
+}
+
+/* The selected pair after sorting: the same names, else the same row. */
+static void select_pair(struct top_model *m)
+{
+	for (int i = 0; i < m->npair; i++)
+		if (!strcmp(m->pair[i].provider, ui.sel_provider) &&
+		    !strcmp(m->pair[i].client, ui.sel_client)) {
+			ui.sel = i;
+			return;
+		}
+	ui.sel = ui.sel < 0 ? 0 : ui.sel >= m->npair ? m->npair - 1 : ui.sel;
+	memcpy(ui.sel_provider, m->pair[ui.sel].provider, P2P_NAME_LEN);
+	memcpy(ui.sel_client, m->pair[ui.sel].client, P2P_NAME_LEN);
+}
+
+static void move_selection(const struct top_model *m, int by)
+{
+	int n = m->npair;
+
+	if (!n)
+		return;
+	ui.sel = ui.sel + by < 0 ? 0 : ui.sel + by >= n ? n - 1 : ui.sel + by;
+	memcpy(ui.sel_provider, m->pair[ui.sel].provider, P2P_NAME_LEN);
+	memcpy(ui.sel_client, m->pair[ui.sel].client, P2P_NAME_LEN);
+}
+
+/* The pair's P2P latency beside its client's through host memory. */
+static void draw_latency(const struct top_pair *p, int y)
+{
+	const struct p2p_hist *h[2] = { &p->lat, &p->host_lat };
+	static const char *const what[2] = { "P2P", "host memory" };
+	int half = COLS / 2, stars = half - 36, first = P2P_HIST_SLOTS, last = -1;
+	char prov[64], cli[64], line[320], p50[16], p99[16];
+
+	if (y >= LINES - 2)
+		return;
+	pci_display_name(p->provider, prov, sizeof(prov));
+	pci_display_name(p->client, cli, sizeof(cli));
+	snprintf(line, sizeof(line), "Latency %s -> %s since the start (up/down: another pair)",
+		 prov, cli);
+	attron(A_BOLD);
+	mvaddnstr(y++, 0, line, COLS);
+	attroff(A_BOLD);
+	for (int i = 0; i < 2; i++) {
+		int f, l;
+
+		hist_us(hist_quantile(h[i], 0.5), p50, sizeof(p50));
+		hist_us(hist_quantile(h[i], 0.99), p99, sizeof(p99));
+		snprintf(line, sizeof(line), "%s: %llu I/Os, p50 %s us, p99 %s us", what[i],
+			 (unsigned long long)hist_count(h[i]), p50, p99);
+		mvaddnstr(y, i * half, line, half - 1);
+		if (hist_span(h[i], &f, &l)) {
+			first = f < first ? f : first;
+			last = l > last ? l : last;
+		}
+	}
+	y++;
+	if (last < 0 || stars < 4)
+		return;
+	for (int k = first; k <= last && y < LINES; k++, y++)
+		for (int i = 0; i < 2; i++) {
+			hist_line(h[i], k, stars, line, sizeof(line));
+			mvaddnstr(y, i * half, line, half - 1);
+		}
 }
 
 static void draw(struct top_model *m, const struct top_opts *o)
@@ -477,6 +577,7 @@ static void draw(struct top_model *m, const struct top_opts *o)
 			"r        reverse the sort",
 			"p        process view (again: providers)",
 			"c        pair view (again: providers)",
+			"up/down  pair view: select a pair for its latency histograms",
 			"+ / -    longer / shorter interval",
 			"?        this help (any key closes it)",
 			"",
@@ -489,8 +590,18 @@ static void draw(struct top_model *m, const struct top_opts *o)
 		return;
 	}
 	top_sort(m, v, ui.sort[v], ui.reverse);
+	if (v == VIEW_PAIRS && m->npair) {
+		/* the table gives the pane half of what is left, at least 10 lines */
+		int room = LINES - y - 1, max = room > 20 ? room / 2 : room - 10;
+
+		select_pair(m);
+		y = draw_table(m, o, v, y, max > 1 ? max : 1, ui.sel, 0) + 1;
+		draw_latency(&m->pair[ui.sel], y);
+		refresh();
+		return;
+	}
 	if (v != VIEW_PROVIDERS) {
-		y = draw_table(m, o, v, y, -1);
+		y = draw_table(m, o, v, y, -1, -1, 0);
 		if (!top_nrows(m, v) && y < LINES)
 			mvaddnstr(y, 0, "nothing yet", COLS);
 		refresh();
@@ -504,11 +615,11 @@ static void draw(struct top_model *m, const struct top_opts *o)
 	/* the overview: cards, the providers, and when there is room the
 	 * busiest processes and the refused pairs with their reasons */
 	y = draw_provider_cards(m, y) + 1;
-	y = draw_table(m, o, VIEW_PROVIDERS, y, LINES - y - 1 > 4 ? 4 : LINES - y - 1) + 1;
+	y = draw_table(m, o, VIEW_PROVIDERS, y, LINES - y - 1 > 4 ? 4 : LINES - y - 1, -1, 0) + 1;
 	if (LINES - y >= 4 && m->nproc) {
 		top_sort(m, VIEW_PROCESSES, 2, false);
 		mvaddstr(y++, 0, "Busiest processes (p for all)");
-		y = draw_table(m, o, VIEW_PROCESSES, y, LINES - y - 5 > 5 ? 5 : LINES - y - 5 > 1 ? LINES - y - 5 : 1) + 1;
+		y = draw_table(m, o, VIEW_PROCESSES, y, LINES - y - 5 > 5 ? 5 : LINES - y - 5 > 1 ? LINES - y - 5 : 1, -1, 0) + 1;
 	}
 	if (LINES - y >= 3) {
 		int refused = 0;
@@ -520,14 +631,15 @@ static void draw(struct top_model *m, const struct top_opts *o)
 			paint_on(C_BAD, A_BOLD);
 			mvaddstr(y++, 0, "Refused pairs (c for all pairs)");
 			paint_off(C_BAD, A_BOLD);
-			y = draw_table(m, o, VIEW_PAIRS, y, LINES - y - 1);
+			/* refused: no P2P latency, and the reason needs the room */
+			y = draw_table(m, o, VIEW_PAIRS, y, LINES - y - 1, -1, TOP_PAIR_LATENCY_COLS);
 		}
 	}
 	refresh();
 }
 
 /* Returns false to quit. */
-static bool handle_key(struct top_opts *o, int ch)
+static bool handle_key(const struct top_model *m, struct top_opts *o, int ch)
 {
 	int n = top_ncolumns(ui.view);
 
@@ -543,6 +655,8 @@ static bool handle_key(struct top_opts *o, int ch)
 	case 'p': ui.view = ui.view == VIEW_PROCESSES ? VIEW_PROVIDERS : VIEW_PROCESSES; break;
 	case 'c': ui.view = ui.view == VIEW_PAIRS ? VIEW_PROVIDERS : VIEW_PAIRS; break;
 	case '?': case 'h': ui.help = true; break;
+	case KEY_UP: if (ui.view == VIEW_PAIRS) move_selection(m, -1); break;
+	case KEY_DOWN: if (ui.view == VIEW_PAIRS) move_selection(m, 1); break;
 	case '+': o->interval = o->interval < 3600 ? o->interval * 2 : o->interval; break;
 	case '-': o->interval = o->interval > 0.2 ? o->interval / 2 : o->interval; break;
 	}
@@ -591,7 +705,7 @@ void run_interactive(struct top_model *m, struct top_opts *o, void (*collect)(do
 		timeout(left > 0 ? (int)(left * 1000) : 0);
 		ch = getch();
 		if (ch != ERR) {
-			if (!handle_key(o, ch))
+			if (!handle_key(m, o, ch))
 				break;
 			draw(m, o);
 			continue;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* p2ptrace output: one text line or JSON object per event, and a summary. */
 #define _GNU_SOURCE
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "fmt.h"
 #include "iommu.h"
+#include "hist.h"
 #include "json.h"
 #include "names.h"
 #include "sysfs.h"
@@ -219,6 +221,53 @@ void trace_event(struct trace_state *s, const struct trace_opts *o,
 		format_json(s, e, f);
 	else
 		format_text(s, o, e, f);
+}
+
+/* pairs by provider, client, map type, reads first; host memory last */
+static int row_order(const void *x, const void *y)
+{
+	const struct hist_row *a = x, *b = y;
+	int r = (a->map_type == P2P_HIST_HOST) - (b->map_type == P2P_HIST_HOST);
+
+	if (!r)
+		r = strcmp(a->provider, b->provider);
+	if (!r)
+		r = strcmp(a->client, b->client);
+	if (!r)
+		r = a->map_type - b->map_type;
+	return r ? r : a->write - b->write;
+}
+
+void trace_hists(const struct trace_opts *o, struct hist_row *rows, int n, __u64 lost, FILE *f)
+{
+	char name[64];
+	struct json j;
+
+	qsort(rows, n, sizeof(*rows), row_order);
+	for (int i = 0; i < n; i++) {
+		const struct hist_row *r = &rows[i];
+
+		if (!o->json) {
+			hist_row_print(r, f);
+			continue;
+		}
+		json_init(&j, f);
+		json_object_begin(&j);
+		json_key(&j, "hist");
+		json_object_begin(&j);
+		json_kv_string(&j, "provider", r->provider[0] ? r->provider : NULL);
+		json_kv_string(&j, "client", r->client[0] ? r->client : NULL);
+		json_kv_string(&j, "client_name",
+			       r->client[0] ? pci_nvme_name(r->client, name, sizeof(name)) : NULL);
+		hist_row_json(&j, r);
+		json_object_end(&j);
+		json_object_end(&j);
+	}
+	if (!o->json && !n)
+		fprintf(f, "\nno block I/O was timed\n");
+	if (!o->json && lost)
+		fprintf(f, "\nI/Os not timed: %llu (a histogram table was full)\n",
+			(unsigned long long)lost);
 }
 
 void trace_summary(const struct trace_state *s, const struct trace_opts *o, FILE *f)

@@ -36,6 +36,12 @@ void trace_header(const struct trace_opts *o, FILE *f);
 /* count and print one event */
 void trace_event(struct trace_state *s, const struct trace_opts *o,
 		 const struct p2p_event *e, FILE *f);
+struct hist_row;
+/*
+ * --hist: each histogram (JSON: one {"hist": {...}} line each), P2P pairs
+ * first; lost is how many I/Os could not be given a histogram.
+ */
+void trace_hists(const struct trace_opts *o, struct hist_row *rows, int n, __u64 lost, FILE *f);
 void trace_summary(const struct trace_state *s, const struct trace_opts *o, FILE *f);
 
 #endif /* P2PSCOPE_TRACE_FMT_H */

@@ -1,7 +1,8 @@
 # lab: --cpu qemu64
 # p2ptop's interactive screen, driven in tmux: at 160x50, during a workload,
 # the provider's usage meter and activity lines, the busiest processes and
-# the refused pair with its whole reason are all on one screen; at 80x24
+# the refused pair with its whole reason are all on one screen; the pair
+# view shows the selected pair's latency histograms; at 80x24
 # nothing is wider than the terminal; the keys do what they say, and q, SIGTERM, SIGHUP and SIGQUIT all leave a sane
 # terminal (and exit 0); a crash (SIGSEGV) leaves it sane too.
 . "$(dirname "$0")/../lib.sh"
@@ -95,6 +96,12 @@ tm send-keys -t top c
 wait_for "view: pairs"
 screen | grep -q "PROVIDER .*CLIENT .*REASON" || { screen; fail "no pair table"; }
 ok "c shows the pair view"
+"$bin/p2pcheck" copy --cdev "/dev/$A" --disk "$B_DISK" --size 65536 --expect ok >/dev/null
+wait_for "Latency "
+wait_for "P2P: 2 I/Os, p50 "
+screen | grep -q "P50us .*P99us" || { screen; fail "no P50us and P99us columns"; }
+screen | grep -Eq ' -> [0-9]+ +: [0-9]+ +\|\*' || { screen; fail "no histogram lines in the latency pane"; }
+ok "the pair view selects the pair and shows its latency histograms, P2P beside host memory"
 tm send-keys -t top '?'
 wait_for "this help"
 tm send-keys -t top x

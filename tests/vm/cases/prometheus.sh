@@ -4,7 +4,9 @@
 # writes the textfile, promtool accepts it, node_exporter's textfile
 # collector serves it, a Prometheus server scrapes node_exporter, and its
 # HTTP API returns the CMB bytes a process holds (2 MiB) and the fallbacks of
-# one refused sysfs copy (2: its read and its write); the fallback alert of
+# one refused sysfs copy (2: its read and its write), and the latency
+# histogram of one P2P copy (its read and its write, 2 I/Os), of which
+# histogram_quantile() gives a p50 and a p99; the fallback alert of
 # docs/fleet.rules.yml fires, and the missing-metrics one once p2ptop has
 # stopped. Everything listens on loopback only and is gone afterwards, the
 # textfile with it.
@@ -85,9 +87,14 @@ wait_for 180 "Prometheus scraping the provider's fallbacks at 0 (log: $(tail -n 
 ok "Prometheus scrapes node_exporter, which serves p2ptop's textfile"
 
 "$bin/p2pcheck" copy --sysfs "$A_BDF" --disk "$C_DISK" --size 65536 --expect refused >/dev/null
+"$bin/p2pcheck" copy --sysfs "$A_BDF" --disk "$B_DISK" --size 65536 --expect ok >/dev/null
+b="$a,client=\"$B_BDF\""
 
 wait_for 60 "the refused copy's 2 fallbacks in the textfile" \
 	grep -qx "p2pdma_fallbacks_total{$a} 2" "$prom"
+timed() { grep "^p2pdma_io_latency_seconds_count{$b,map_type=\"BUS_ADDR\"" "$prom" | awk '{ s += $2 } END { print s + 0 }'; }
+timed_both() { [ "$(timed)" = 2 ]; }
+wait_for 60 "the P2P copy's 2 timed I/Os in the textfile" timed_both
 lint=$(promtool check metrics <"$prom" 2>&1) || fail "promtool check metrics: $lint"
 [ -z "$lint" ] || fail "promtool check metrics complains: $lint"
 ok "promtool check metrics accepts the textfile ($(grep -c '^p2pdma_' "$prom") samples)"
@@ -101,6 +108,15 @@ expect_eq "Prometheus: p2pdma_fallbacks_total" "$(query "p2pdma_fallbacks_total{
 expect_eq "Prometheus: p2pdma_cmb_used_bytes" "$(query "p2pdma_cmb_used_bytes{$a}")" $held
 expect_eq "Prometheus: the refused pair's fallbacks" \
 	"$(query "p2pdma_pair_fallbacks_total{$a,client=\"$C_BDF\"}")" 2
+wait_for 60 "Prometheus returning the P2P copy's 2 timed I/Os" \
+	is "sum(p2pdma_io_latency_seconds_count{$b})" 2
+for q in 0.5 0.99; do
+	v=$(query "histogram_quantile($q, sum by (le) (p2pdma_io_latency_seconds_bucket{$b}))")
+	# a number inside the finite buckets: above 0 and at most 2^26 us
+	awk -v v="$v" 'BEGIN { exit !(v ~ /^[0-9.e+-]+$/ && v + 0 > 0 && v + 0 <= 67.108864) }' ||
+		fail "histogram_quantile($q) of the pair's I/O latency: got '$v'"
+	ok "Prometheus: histogram_quantile($q) of the A -> B latency is $v s"
+done
 expect_eq "Prometheus: the refused pair's reason" \
 	"$(curl -sf -G "http://127.0.0.1:$prom_port/api/v1/query" \
 		--data-urlencode "query=p2pdma_pair_info{$a,client=\"$C_BDF\"}" |
