@@ -112,7 +112,7 @@ void hist_print(const struct p2p_hist *h, FILE *f)
 	}
 }
 
-static void kv_us(struct json *j, const char *key, double us)
+void hist_json_us(struct json *j, const char *key, double us)
 {
 	json_key(j, key);
 	if (us < 0)
@@ -127,8 +127,8 @@ void hist_json_fields(struct json *j, const struct p2p_hist *h)
 
 	json_kv_u64(j, "count", n);
 	json_kv_double(j, "sum_us", h->sum_ns / 1e3, 3);
-	kv_us(j, "p50_us", hist_quantile(h, 0.5));
-	kv_us(j, "p99_us", hist_quantile(h, 0.99));
+	hist_json_us(j, "p50_us", hist_quantile(h, 0.5));
+	hist_json_us(j, "p99_us", hist_quantile(h, 0.99));
 	json_key(j, "buckets");
 	json_array_begin(j);
 	for (int k = 0; k < P2P_HIST_SLOTS; k++) {

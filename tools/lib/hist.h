@@ -57,6 +57,8 @@ void hist_print(const struct p2p_hist *h, FILE *f);
  * Its fields into the open JSON object: count, sum_us, p50_us, p99_us and
  * buckets, the non-empty ones as {lo_us, hi_us (null: open), count}.
  */
+/* KEY: microseconds with 3 decimals, or null when us < 0 (empty) */
+void hist_json_us(struct json *j, const char *key, double us);
 void hist_json_fields(struct json *j, const struct p2p_hist *h);
 /* A row's map_type and op, then its fields, into the open JSON object. */
 void hist_row_json(struct json *j, const struct hist_row *r);

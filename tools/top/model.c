@@ -150,11 +150,28 @@ void top_add_pid_stats(struct top_model *m, __u32 pid, const char *comm,
 	p->seen = true;
 }
 
+/* The pair's row, added if new; NULL when the table is full. */
+static struct top_pair *pair_of(struct top_model *m, const char *provider, const char *client)
+{
+	struct top_pair *p;
+
+	for (int i = 0; i < m->npair; i++)
+		if (!strcmp(m->pair[i].provider, provider) && !strcmp(m->pair[i].client, client))
+			return &m->pair[i];
+	if (m->npair == P2P_MAX_PAIRS)
+		return NULL;
+	p = &m->pair[m->npair++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->provider, sizeof(p->provider), "%s", provider);
+	snprintf(p->client, sizeof(p->client), "%s", client);
+	return p;
+}
+
 void top_add_pair_stats(struct top_model *m, const char *provider, const char *client,
 			const struct p2p_pair_stats *s)
 {
 	struct top_provider *prov = find_provider(m, provider);
-	struct top_pair *p = NULL;
+	struct top_pair *p;
 
 	if (m->only[0] && strcmp(provider, m->only))
 		return;
@@ -167,17 +184,9 @@ void top_add_pair_stats(struct top_model *m, const char *provider, const char *c
 		prov->now.read_bytes += s->read_bytes;
 		prov->now.write_bytes += s->write_bytes;
 	}
-	for (int i = 0; i < m->npair && !p; i++)
-		if (!strcmp(m->pair[i].provider, provider) && !strcmp(m->pair[i].client, client))
-			p = &m->pair[i];
-	if (!p) {
-		if (m->npair == P2P_MAX_PAIRS)
-			return;
-		p = &m->pair[m->npair++];
-		memset(p, 0, sizeof(*p));
-		snprintf(p->provider, sizeof(p->provider), "%s", provider);
-		snprintf(p->client, sizeof(p->client), "%s", client);
-	}
+	p = pair_of(m, provider, client);
+	if (!p)
+		return;
 	p->now = *s;
 	p->seen = true;
 }
@@ -186,23 +195,15 @@ void top_add_dmafault_stats(struct top_model *m, const char *provider, const cha
 			    const struct p2p_dmafault_stats *s)
 {
 	struct top_provider *prov = find_provider(m, provider);
-	struct top_pair *p = NULL;
+	struct top_pair *p;
 
 	if (m->only[0] && strcmp(provider, m->only))
 		return;
 	if (prov)
 		prov->now.dma_faults += s->faults;
-	for (int i = 0; i < m->npair && !p; i++)
-		if (!strcmp(m->pair[i].provider, provider) && !strcmp(m->pair[i].client, client))
-			p = &m->pair[i];
-	if (!p) {
-		if (m->npair == P2P_MAX_PAIRS)
-			return;
-		p = &m->pair[m->npair++];
-		memset(p, 0, sizeof(*p));
-		snprintf(p->provider, sizeof(p->provider), "%s", provider);
-		snprintf(p->client, sizeof(p->client), "%s", client);
-	}
+	p = pair_of(m, provider, client);
+	if (!p)
+		return;
 	p->dma_now = *s;
 	p->seen = true;
 }

@@ -135,22 +135,13 @@ static void json_maps(struct json *j, const char *key, const double *rates, cons
 	json_object_end(j);
 }
 
-static void json_us(struct json *j, const char *key, double us)
-{
-	json_key(j, key);
-	if (us < 0)
-		json_null(j);
-	else
-		json_double(j, us, 3);
-}
-
 /* The pair's histograms, and its client's through host memory (map_type HOST). */
 static void json_latency(struct json *j, const struct top_model *m, const struct top_pair *p)
 {
-	json_us(j, "p50_us", hist_quantile(&p->lat, 0.5));
-	json_us(j, "p99_us", hist_quantile(&p->lat, 0.99));
-	json_us(j, "host_p50_us", hist_quantile(&p->host_lat, 0.5));
-	json_us(j, "host_p99_us", hist_quantile(&p->host_lat, 0.99));
+	hist_json_us(j, "p50_us", hist_quantile(&p->lat, 0.5));
+	hist_json_us(j, "p99_us", hist_quantile(&p->lat, 0.99));
+	hist_json_us(j, "host_p50_us", hist_quantile(&p->host_lat, 0.5));
+	hist_json_us(j, "host_p99_us", hist_quantile(&p->host_lat, 0.99));
 	json_key(j, "latency");
 	json_array_begin(j);
 	for (int k = 0; k < m->nhist; k++) {
