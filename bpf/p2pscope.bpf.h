@@ -107,6 +107,7 @@ struct pending {
 	__u8 valid;
 	__u8 computed;		/* a cache miss is being computed (stock hooks) */
 	__u64 hit[2];		/* fentry/fexit: hits one of a pair ran at (ctx) */
+	__u8 hit_by[2];		/* which of the pair: 0 primary, 1 twin */
 };
 
 struct {
@@ -286,16 +287,15 @@ static __always_inline __u32 *busy_slot(__u32 g)
  * and userspace reports it). Where the task has no storage (it could not
  * be made), the busy mark decides.
  */
-static __always_inline bool first_at_hit(struct pending *p, void *ctx, bool twin)
+static __always_inline bool first_at_hit(struct pending *p, void *ctx, __u8 twin)
 {
-	/* a frame is 8-byte aligned: bit 0 says which of the pair marked it */
-	__u64 other = (__u64)ctx | !twin, own = (__u64)ctx | twin;
+	__u64 c = (__u64)ctx;	/* compared and stored, never computed on */
 
-	if (p->hit[0] == other) {
+	if (p->hit[0] == c && p->hit_by[0] != twin) {
 		p->hit[0] = 0;
 		return false;
 	}
-	if (p->hit[1] == other) {
+	if (p->hit[1] == c && p->hit_by[1] != twin) {
 		p->hit[1] = 0;
 		return false;
 	}
@@ -303,10 +303,13 @@ static __always_inline bool first_at_hit(struct pending *p, void *ctx, bool twin
 	 * Our own mark here is stale: the other was skipped at an earlier hit
 	 * in the same frame. The second slot is for a hit in an interrupt.
 	 */
-	if (p->hit[0] == own || !p->hit[0])
-		p->hit[0] = own;
-	else
-		p->hit[1] = own;
+	if (p->hit[0] == c || !p->hit[0]) {
+		p->hit[0] = c;
+		p->hit_by[0] = twin;
+	} else {
+		p->hit[1] = c;
+		p->hit_by[1] = twin;
+	}
 	return true;
 }
 
@@ -324,7 +327,7 @@ static __always_inline void rescued_add(__u64 v)
 	__u32 *_busy = busy_slot(g);					\
 	if (_busy)							\
 		*_busy = 1;						\
-	if (!_p || first_at_hit(_p, ctx, false))			\
+	if (!_p || first_at_hit(_p, ctx, 0))			\
 		work;							\
 	else								\
 		rescued_add(-1);					\
@@ -336,7 +339,7 @@ static __always_inline void rescued_add(__u64 v)
 #define FTWIN(g, work) ({						\
 	struct pending *_p = task_pending(true);			\
 	__u32 *_busy = busy_slot(g);					\
-	if (_p ? first_at_hit(_p, ctx, true) : _busy && *_busy) {	\
+	if (_p ? first_at_hit(_p, ctx, 1) : _busy && *_busy) {	\
 		rescued_add(1);						\
 		work;							\
 	}								\
