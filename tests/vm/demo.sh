@@ -21,7 +21,8 @@ tracer=$!
 for _ in $(seq 300); do grep -q '^Tracing' "$work/trace.err" && break; sleep 0.1; done
 
 # one p2ptop report while each copy holds the CMB: p2ptop starts once p2pio
-# has its buffer, and the copy lasts well beyond the report
+# has its buffer, and the copy goes on until the report is written (p2ptop
+# may take seconds to start on a loaded machine), then stops on SIGINT
 size=$(cat "$P2PMEM/size")
 snapshot() { # OUT: a one-second p2ptop report, taken while the CMB is in use
 	for _ in $(seq 200); do
@@ -32,11 +33,14 @@ snapshot() { # OUT: a one-second p2ptop report, taken while the CMB is in use
 }
 perf stat -a -e 'p2pdma:*' -o "$work/perf.txt" -- bash -c "
 	$(declare -f snapshot); bin='$bin'; P2PMEM='$P2PMEM'; size=$size
-	'$bin/p2pio' -D 8 -q 4 '$A_DISK' '$B_DISK' >'$work/peer.io' &
-	snapshot '$work/peer.top'; wait
-	'$bin/p2pio' -D 8 -q 4 '$B_DISK' '$C_DISK' >'$work/rootbus.io' &
-	snapshot '$work/rootbus.top'; wait
-	sleep 1"
+	copy() { # SRC DST NAME: copy until the snapshot is taken
+		'$bin/p2pio' -D 600 -q 4 \$1 \$2 >'$work'/\$3.io & io=\$!
+		snapshot '$work'/\$3.top
+		sleep 1
+		kill -INT \$io; wait \$io
+	}
+	copy '$A_DISK' '$B_DISK' peer && copy '$B_DISK' '$C_DISK' rootbus
+	sleep 1" || fail "a copy under perf failed"
 kill -INT $tracer
 wait $tracer
 
