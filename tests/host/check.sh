@@ -1,6 +1,7 @@
 # tests/check itself: it runs tests side by side (-j), and every test it
 # was asked for gets exactly one PASS or FAIL line, failures with their
-# output, whatever order they end in; bad options exit 2 with one line.
+# output and a summary line with their reason, whatever order they end in;
+# bad options exit 2 with one line.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -38,7 +39,12 @@ rc=$?
 for t in kernel-config kernel-symbols; do
 	grep -q "^FAIL vm/$t " "$tmp/vm" || fail "no FAIL line for vm/$t"
 done
-[ "$(grep -c "no bzImage in $tmp/nokernel" "$tmp/vm")" = 2 ] || fail "the failures do not show tests/vm/run's reason: $(cat "$tmp/vm")"
+[ "$(grep -c "^    | tests/vm/run: no bzImage in $tmp/nokernel" "$tmp/vm")" = 2 ] || fail "the failures do not show tests/vm/run's reason: $(cat "$tmp/vm")"
+# and the summary names each failure with that reason, one line each
+for t in kernel-config kernel-symbols; do
+	grep -qx "  vm/$t: tests/vm/run: no bzImage in $tmp/nokernel" "$tmp/vm" ||
+		fail "the summary does not give vm/$t's reason: $(tail -n 4 "$tmp/vm")"
+done
 grep -q "^kernel " "$tmp/vm" && fail "a kernel was built or looked up with P2PSCOPE_KERNEL_DIR set"
 
 [ $bad = 0 ] && echo "ok: tests/check -j: every test once, failures with their reasons, bad options exit 2"
