@@ -60,15 +60,35 @@ expect_eq "sum of fallback rate x interval" "$(sum .fallback_per_s)" 2
 expect_eq "sum of alloc rate x interval" "$(sum .alloc_per_s)" $((maps + 2))
 expect_eq "sum of fault rate x interval" "$(sum .fault_per_s)" $((maps + 32))
 
-# cost at the default 1 s interval: well under 1% of a core (TCG included),
-# as perf's task clock counts it (tick sampling is too coarse for this)
-"$bin/p2ptop" -j 1 >/dev/null &
+# Cost at the default 1 s interval, as perf's task clock counts it (tick
+# sampling is too coarse for this), against procps' top -b -d 1 over the
+# same ten seconds: a guest vCPU that the host takes away while a task runs
+# charges the task for the wait, so on a loaded host (CI builds kernels
+# beside the lab) absolute times read high, for both alike. Medians of
+# one-second counts, so a single bad second does not decide. Counted from
+# p2ptop's second report on: loading its BPF programs is start-up.
+"$bin/p2ptop" -j 1 >"$work/cost.json" 2>"$work/cost.err" &
 top=$!
-sleep 3
-ms=$(perf stat -x, -e task-clock -p $top -- sleep 10 2>&1 | awk -F, '$3 == "task-clock" { print int($1) }')
+top -b -d 1 >/dev/null &
+ref=$!
+for _ in $(seq 600); do [ "$(wc -l <"$work/cost.json")" -ge 2 ] && break; sleep 0.1; done
+[ "$(wc -l <"$work/cost.json")" -ge 2 ] || { cat "$work/cost.err"; fail "p2ptop -j 1 gave no second report in 60 s"; }
+perf stat -I 1000 -x, -e task-clock -p $top -- sleep 10.5 2>"$work/cost.csv" &
+perf stat -I 1000 -x, -e task-clock -p $ref -- sleep 10.5 2>"$work/ref.csv" &
+wait %3 %4 || fail "perf stat failed: $(cat "$work/cost.csv" "$work/ref.csv")"
 kill -INT $top
 wait $top
-[ -n "$ms" ] || fail "perf stat gave no task clock for p2ptop"
-echo "p2ptop ran $ms ms in 10 s"
-[ "$ms" -lt 100 ] || fail "p2ptop used more than 1% of a core"
-ok "p2ptop costs $((ms / 10)) ms per second (< 1% of a core)"
+kill $ref
+median() { # CSV: the median one-second task clock (ms)
+	local v n
+	v=$(awk -F, '$4 == "task-clock" { print $2 }' "$1" | sort -n)
+	n=$(grep -c . <<<"$v")
+	[ "$n" -ge 9 ] || fail "perf stat gave $n one-second task clocks, not 10: $(cat "$1")"
+	sed -n "$(((n + 1) / 2))p" <<<"$v"
+}
+ms=$(median "$work/cost.csv")
+ref_ms=$(median "$work/ref.csv")
+echo "median task clock per second: p2ptop -j 1 $ms ms, top -b -d 1 $ref_ms ms"
+awk -v a="$ms" -v b="$ref_ms" 'BEGIN { exit !(a <= b / 4) }' ||
+	fail "p2ptop costs more than a quarter of what top does"
+ok "p2ptop costs at most a quarter of what top does ($ms ms against $ref_ms ms per second)"
