@@ -40,13 +40,52 @@ struct {
 	__type(value, struct submitter);
 } submitters SEC(".maps");
 
-static __always_inline __u64 rq_provider(struct request *rq)
+/*
+ * The pagemaps of P2P requests recorded at issue, and their provider. At
+ * completion, where most requests have pages of host memory, a lookup here
+ * tells P2P pages: page_pgmap() of such a page reads whatever shares the
+ * field, which pgmap_provider() could take for a P2P pagemap.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, P2P_MAX_PROVIDERS);
+	__type(key, __u64);
+	__type(value, __u64);
+} p2p_pgmaps SEC(".maps");
+
+static __always_inline struct dev_pagemap *rq_pgmap(struct request *rq)
 {
 	struct bio *bio = rq->bio;
 
 	if (!bio || !bio->bi_io_vec)
+		return NULL;
+	return page_pgmap(bio->bi_io_vec->bv_page);
+}
+
+static __always_inline __u64 rq_provider(struct request *rq)
+{
+	return pgmap_provider(rq_pgmap(rq));
+}
+
+/* The provider of a request's pages, if a P2P request of theirs was recorded. */
+static __always_inline __u64 rq_known_provider(struct request *rq)
+{
+	__u64 pgmap = (__u64)rq_pgmap(rq), *provider;
+
+	if (!pgmap)
 		return 0;
-	return pgmap_provider(page_pgmap(bio->bi_io_vec->bv_page));
+	provider = bpf_map_lookup_elem(&p2p_pgmaps, &pgmap);
+	return provider ? *provider : 0;
+}
+
+/* A decided request's pagemap, every provider's (-P or not). */
+static __always_inline void note_pgmap(struct request *rq, __u64 provider)
+{
+	if (!rq_known_provider(rq)) {
+		__u64 pgmap = (__u64)rq_pgmap(rq);
+
+		bpf_map_update_elem(&p2p_pgmaps, &pgmap, &provider, BPF_NOEXIST);
+	}
 }
 
 static __always_inline bool rq_is_write(struct request *rq)
@@ -152,6 +191,17 @@ static __always_inline struct pending *pending_for(struct request *rq)
 	return p;
 }
 
+/*
+ * Can a completion tell that this request's issue went unrecorded? Only if
+ * the decision and block hooks were all attached before the request was
+ * made (since_ns, set by userspace after attach), which the request's start
+ * time says (0 where the queue keeps none).
+ */
+static __always_inline bool unrecorded_seen(struct request *rq)
+{
+	return since_ns && rq->start_time_ns > since_ns;
+}
+
 /* A user task queues a P2P request: remember it, in case another issues it. */
 static __always_inline void on_insert(struct request *rq)
 {
@@ -219,13 +269,20 @@ static __always_inline void on_issue(struct request *rq)
 	long err;
 
 	p = pending_for(rq);
-	if (!p || !dev_seen(p->provider, true))
+	if (!p)
+		return;
+	note_pgmap(rq, p->provider);
+	if (!dev_seen(p->provider, true))
 		return;
 	issuer_of(key, &st);
 	st.dev = rq_dev(rq);
-	if (!top_mode && !hist_wanted(st.id, st.dev) &&
-	    (!event_wanted(P2P_EV_IO, st.id) || (targ_dev && st.dev != targ_dev)))
+	/* left out by -p, -d or -e: there only so its completion is not a miss */
+	st.ignore = !top_mode && !hist_wanted(st.id, st.dev) &&
+		    (!event_wanted(P2P_EV_IO, st.id) || (targ_dev && st.dev != targ_dev));
+	if (st.ignore) {
+		bpf_map_update_elem(&inflight, &key, &st, BPF_ANY);
 		return;
+	}
 	if (trace_mode || (hist_mode && !rq->start_time_ns))
 		st.ts = bpf_ktime_get_ns();
 	if (top_mode)
@@ -235,22 +292,33 @@ static __always_inline void on_issue(struct request *rq)
 	st.map_type = p->map_type;
 	st.write = rq_is_write(rq);
 	err = bpf_map_update_elem(&inflight, &key, &st, BPF_ANY);
-	if (err)
+	/* else its completion counts it (unrecorded) */
+	if (err && !unrecorded_seen(rq))
 		lose(P2P_LOST_IOS);
 	if (hist_mode)
 		client_disk(rq, st.client);
 }
 
+/*
+ * Not a PRIMARY/TWIN pair: on a preemptible kernel the task holding the
+ * primary can be preempted outside its busy mark, and the twin then does
+ * not make up the run the kernel skips. Both run at every issue instead,
+ * and the pending decision, which the first to run takes from its task,
+ * keeps the second from counting the request again. If the kernel skips
+ * both, the completion finds the request unrecorded (unrecorded_seen).
+ */
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(tp_rq_issue, struct request *rq)
 {
-	return PRIMARY(G_RQ_ISSUE, on_issue(rq));
+	on_issue(rq);
+	return 0;
 }
 
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(tp_rq_issue_twin, struct request *rq)
 {
-	return TWIN(G_RQ_ISSUE, on_issue(rq));
+	on_issue(rq);
+	return 0;
 }
 
 static __always_inline void account(struct inflight *st, bool fallback, __u64 bytes)
@@ -296,6 +364,8 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 	if (found) {
 		st = *found;
 		bpf_map_delete_elem(&inflight, &key);
+		if (st.ignore)
+			return;
 		/* every I/O issued, failed or not, in exactly one bucket */
 		if (hist_wanted(st.id, st.dev)) {
 			__u64 start = rq->start_time_ns ?: st.ts;
@@ -308,16 +378,28 @@ static __always_inline void on_complete(struct request *rq, blk_status_t error,
 		/* refused requests complete in their task, never issued */
 		p = error ? pending_for(rq) : NULL;
 		if (!p) {
+			__u64 provider = rq_known_provider(rq);
+
+			/* without P2P pages: maybe a client disk's host-memory I/O */
+			if (!provider) {
+				if (hist_mode)
+					host_complete(rq);
+				return;
+			}
 			/*
-			 * Without P2P pages: maybe a client disk's host-memory
-			 * I/O. P2P requests are all in inflight, but those of
-			 * providers -P leaves out, and the refused ones of other
-			 * tasks' decisions: their pages tell.
+			 * P2P pages, done, and nothing recorded at issue: a run
+			 * the kernel skipped on both issue programs, or inflight
+			 * full (seen once the provider has had a request
+			 * recorded). Those of providers -P leaves out are not
+			 * ours; a failed one may never have been issued (a dying
+			 * queue).
 			 */
-			if (hist_mode && ((!error && !targ_provider[0]) || !rq_provider(rq)))
-				host_complete(rq);
+			if (!error && unrecorded_seen(rq) && dev_seen(provider, true) &&
+			    (!targ_dev || rq_dev(rq) == targ_dev))
+				lose(P2P_LOST_IOS);
 			return;
 		}
+		note_pgmap(rq, p->provider);
 		if (p->map_type != P2P_MAP_NOT_SUPPORTED || !dev_seen(p->provider, true))
 			return;
 		fallback = true;

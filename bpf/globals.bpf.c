@@ -23,3 +23,6 @@ bool calc_hooked = false;
 /* client_disks has an entry: other I/O is worth a lookup (blockio.bpf.c) */
 bool have_client_disks = false;
 __u64 last_client_q = 0;
+
+/* set after attach: requests made since are seen whole (blockio.bpf.c) */
+__u64 since_ns = 0;

@@ -32,6 +32,7 @@ extern const volatile __u32 page_size;
 extern bool calc_hooked;			/* fentry_calc is attached */
 extern bool have_client_disks;			/* client_disks is not empty */
 extern __u64 last_client_q;			/* the last disk client_disks has */
+extern __u64 since_ns;				/* every hook attached since (blockio) */
 
 /* ---- maps ---- */
 
@@ -127,6 +128,7 @@ struct inflight {
 	__u8 map_type;
 	__u8 write;
 	__u8 handoff;		/* issued by another task than the one that queued it */
+	__u8 ignore;		/* filtered out: nothing to do at completion */
 	char comm[P2P_COMM_LEN];
 };
 
@@ -203,11 +205,13 @@ struct folio___pgmap {
  * is skipped and only counted, in the program's recursion_misses. So each
  * counting program has a twin on the same hook that does the same work
  * only when its primary is busy on this CPU, which is when the kernel skips
- * it. On a tracepoint (preemption off: entered again only from an
- * interrupt) a skip in the few instructions before the primary marks itself
- * busy or after it clears the mark, or one of the twin as well, is not made
- * up: userspace reports those (recursion_misses less the runs the twins
- * made up) as lost. One slot per primary, since two primaries are skipped
+ * it. A skip in the few instructions before the primary marks itself busy
+ * or after it clears the mark, or one of the twin as well, is not made up:
+ * userspace reports those (recursion_misses less the runs the twins made
+ * up) as lost. Those instructions are few, but on a kernel whose
+ * tracepoints are preemptible (Debian's 7.x) a task can be preempted there;
+ * block_rq_issue, hit by every submitter, does without the mark
+ * (blockio.bpf.c). One slot per primary, since two primaries are skipped
  * independently. fentry and fexit programs do more (FPRIMARY, below).
  */
 enum guard {
@@ -215,7 +219,7 @@ enum guard {
 	G_ALLOC_TP, G_FREE_TP, G_ALLOC, G_FREE, G_PCI_ALLOC, G_PCI_FREE,
 	G_SYSFS_ALLOC, G_PAGE_FREE, G_FOLIO_FREE,
 	G_FAULT_TP, G_CLOSE_TP, G_SYSFS_MMAP, G_VMA_FAULT, G_VMA_CLOSE,
-	G_RQ_INSERT, G_RQ_ISSUE, G_RQ_COMPLETE,
+	G_RQ_INSERT, G_RQ_COMPLETE,
 	G_DMAR_FAULT, G_DMAR_ENTER, G_DMAR_TURN, G_DMAR_CONSOLE, G_IO_PAGE_FAULT,
 	G_NR,
 };

@@ -199,6 +199,7 @@ int main(int argc, char **argv)
 	bpf_losses(setup.skel, &lost);
 	state.lost = lost.n[P2P_LOST_EVENTS];
 	state.skipped = lost.n[P2P_LOST_NESTED];
+	state.untracked = lost.n[P2P_LOST_IOS];
 	state.iommu_lost = lost.n[P2P_LOST_IOMMU];
 	state.dmafault_hooked = setup.features & (1U << FEAT_DMAFAULT);
 	if (state.dmafault_hooked) {

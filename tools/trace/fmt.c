@@ -296,11 +296,12 @@ void trace_summary(const struct trace_state *s, const struct trace_opts *o, FILE
 		json_object_end(&j);
 		json_kv_u64(&j, "fallback_bytes", s->fallback_bytes);
 		/* drops: every event missing from the trace, whatever the cause */
-		json_kv_u64(&j, "drops", s->lost + s->skipped);
+		json_kv_u64(&j, "drops", s->lost + s->skipped + s->untracked);
 		json_key(&j, "lost");
 		json_object_begin(&j);
 		json_kv_u64(&j, "ringbuf", s->lost);
 		json_kv_u64(&j, "nested", s->skipped);
+		json_kv_u64(&j, "ios", s->untracked);
 		/* overflows of the IOMMU's fault log: each an unknown number of faults */
 		json_kv_u64(&j, "iommu", s->iommu_lost);
 		json_object_end(&j);
@@ -328,6 +329,9 @@ void trace_summary(const struct trace_state *s, const struct trace_opts *o, FILE
 		fprintf(f, "skipped hook runs: %llu (the kernel did not run a hook nested in "
 			"itself on one CPU: events are missing above)\n",
 			(unsigned long long)s->skipped);
+	if (s->untracked)
+		fprintf(f, "untracked P2P I/Os: %llu (done, but not recorded when issued: io events "
+			"are missing above)\n", (unsigned long long)s->untracked);
 	if (s->iommu_lost)
 		fprintf(f, "IOMMU fault log overflows: %llu (the IOMMU, or the hook, dropped fault "
 			"records: dmafault events are missing above, how many is not known)\n",

@@ -27,6 +27,7 @@ struct trace_state {
 	__u64 fallback_bytes;
 	__u64 lost;			/* events the ring buffer had no room for */
 	__u64 skipped;			/* hook runs the kernel skipped (nested) */
+	__u64 untracked;		/* P2P I/Os done but not recorded at issue */
 	__u64 iommu_lost;		/* IOMMU fault records overflowed or unread */
 	__u64 dma_other;		/* IOMMU faults outside the providers' BARs */
 	bool dmafault_hooked;		/* the dmafault hook is attached */
