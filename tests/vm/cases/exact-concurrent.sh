@@ -5,19 +5,20 @@
 # a queue depth of 8, B into A's CMB (sysfs buffer) and on to A, repeated.
 # p2ptrace's and p2ptop's bytes equal p2pio's own totals every round, and
 # their request counts the block layer's (/sys/block/*/stat: adjacent I/Os
-# of the two threads are often merged into one request); on Debian's 7.3
-# (preempt=lazy) the kernel skips a hook's program nested on one CPU a few
-# times per round, so this fails without the twin programs. A run neither
-# program could do must be reported as lost, and only it may be missing.
+# of the two threads are often merged into one request), and nothing is
+# lost. On Debian's 7.3 (preempt=lazy) the kernel skips a hook's program
+# nested on one CPU a few times per round: this fails without the twin
+# programs, and failed in about one round in ten while the block-issue twin
+# only ran when its primary was marked busy.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../p2ptrace-lib.sh"
 lab_devices
 work=$(mktemp -d)
 chunks=512
 chunk=65536
-rounds=4
+rounds=6
 bytes=$((chunks * chunk))
-exact=0
+issue_skips=0
 
 # p2ptrace's ok I/Os with OP on DISK in round R: [requests, bytes]
 traced() { jq -M -s -c "[.[] | select(.event == \"io\" and .op == \"$2\" and .disk == \"${3#/dev/}\" and .result == \"ok\")] | [length, (map(.bytes) | add)]" "$work/t$1.out"; }
@@ -47,38 +48,23 @@ for r in $(seq $rounds); do
 		"$(jq -M -c '[.chunks, .p2p_ios, .fallbacks]' "$work/p2pio$r.json")" "[$chunks,$((2 * chunks)),0]"
 	expect_eq "round $r: each of p2pio's I/Os a request or merged into one" \
 		"$((reads + rm1 - rm0)) $((writes + wm1 - wm0))" "$chunks $chunks"
-	# A run the kernel skipped and no twin made up is reported (drops,
-	# lost.nested); then, and only then, a count may fall short, by at most
-	# two events (its decision and its I/O) per lost run.
-	drops=$(jq -M 'select(.summary) | .summary.drops' "$work/t$r.out")
+	# Exact every round, with nothing lost: the kernel skips the block-issue
+	# programs a few times per round on Debian's 7.3, and the other of the
+	# pair records the request (it lost I/Os here before both ran).
 	tr_reads=$(traced $r read "$B_DISK")
 	tr_writes=$(traced $r write "$A_DISK")
 	tr_maps=$(jcount t$r '.event == "map" and .map_type == "BUS_ADDR"')
-	if [ "$drops" = 0 ]; then
-		expect_eq "round $r: p2ptrace reads of $B_DISK ($((rm1 - rm0)) merged)" "$tr_reads" "[$reads,$bytes]"
-		expect_eq "round $r: p2ptrace writes to $A_DISK ($((wm1 - wm0)) merged)" "$tr_writes" "[$writes,$bytes]"
-		# a request the driver requeues (out of resources) is mapped again
-		[ "$tr_maps" -ge $ios ] || fail "round $r: $tr_maps decisions for $ios requests"
-		ok "round $r: $tr_maps decisions for $ios requests"
-	else
-		n=$(jq -M -s "[.[] | select(.event == \"io\")] | length" "$work/t$r.out")
-		[ $((ios - n)) -le $((2 * drops)) ] && [ $((ios - tr_maps)) -le $((2 * drops)) ] ||
-			fail "round $r: p2ptrace is short by more than its $drops reported drops ($n I/Os, $tr_maps decisions of $ios)"
-		echo "round $r: p2ptrace reported $drops runs lost: $n of $ios I/Os, $tr_maps decisions"
-	fi
-	top_got=$(tail -n 1 "$work/top$r.json" | jq -M -c "[(.providers[] | select(.bdf == \"$A_BDF\") | .totals | .ios, .read_bytes, .write_bytes), .complete, .lost.nested]")
-	lost=$(jq -M '.[4]' <<<"$top_got")
-	if [ "$lost" = 0 ]; then
-		expect_eq "round $r: p2ptop provider ios, read and written bytes, nothing lost" \
-			"$top_got" "[$ios,$bytes,$bytes,true,0]"
-	else
-		n=$(jq -M '.[0]' <<<"$top_got")
-		[ "$(jq -M '.[3]' <<<"$top_got")" = false ] || fail "round $r: p2ptop lost $lost runs and says complete"
-		[ $((ios - n)) -le $((2 * lost)) ] ||
-			fail "round $r: p2ptop is short by more than its $lost reported lost runs ($n of $ios)"
-		echo "round $r: p2ptop reported $lost runs lost and INCOMPLETE: $n of $ios I/Os"
-	fi
-	# how often every count was exact: the closing summary says
-	[ "$drops" = 0 ] && [ "$lost" = 0 ] && exact=$((exact + 1))
+	expect_eq "round $r: p2ptrace drops and lost" \
+		"$(jq -M -c 'select(.summary) | .summary | [.drops, .lost.ringbuf, .lost.nested, .lost.ios]' "$work/t$r.out")" "[0,0,0,0]"
+	expect_eq "round $r: p2ptrace reads of $B_DISK ($((rm1 - rm0)) merged)" "$tr_reads" "[$reads,$bytes]"
+	expect_eq "round $r: p2ptrace writes to $A_DISK ($((wm1 - wm0)) merged)" "$tr_writes" "[$writes,$bytes]"
+	# a request the driver requeues (out of resources) is mapped again
+	[ "$tr_maps" -ge $ios ] || fail "round $r: $tr_maps decisions for $ios requests"
+	ok "round $r: $tr_maps decisions for $ios requests"
+	expect_eq "round $r: p2ptop provider ios, read and written bytes, complete, nothing lost" \
+		"$(tail -n 1 "$work/top$r.json" | jq -M -c "[(.providers[] | select(.bdf == \"$A_BDF\") | .totals | .ios, .read_bytes, .write_bytes), .complete, (.lost | add)]")" \
+		"[$ios,$bytes,$bytes,true,0]"
+	n=$(cat "$work/t$r.err" "$work/top$r.err" | sed -n 's/.*skipped tp_rq_issue\(_twin\)\? \([0-9]*\) times.*/\2/p' | awk "{ s += \$1 } END { print s + 0 }")
+	issue_skips=$((issue_skips + ${n:-0}))
 done
-ok "$exact of $rounds rounds exact in p2ptrace and p2ptop; every other one said what it lost"
+ok "$rounds of $rounds rounds exact in p2ptrace and p2ptop, with $issue_skips block-issue runs skipped by the kernel and made up"
