@@ -148,14 +148,23 @@ static void test_summary(void)
 	fclose(f);
 	s.lost = 3;
 	s.skipped = 2;
+	s.untracked = 1;
 	f = fmemopen(buf, sizeof(buf), "w");
 	trace_summary(&s, &o, f);
 	fclose(f);
 	CHECK_STR(buf, "{\"summary\":{\"events\":{\"alloc\":0,\"free\":0,\"fault\":0,\"close\":0,"
 		  "\"map\":0,\"io\":2,\"fallback\":1,\"revoke\":0,\"dmafault\":0},\"io_bytes\":{\"BUS_ADDR\":131072,"
 		  "\"THRU_HOST_BRIDGE\":0,\"NOT_SUPPORTED\":0,\"UNKNOWN\":0},\"fallback_bytes\":65536,"
-		  "\"drops\":5,\"lost\":{\"ringbuf\":3,\"nested\":2,\"iommu\":0},"
+		  "\"drops\":6,\"lost\":{\"ringbuf\":3,\"nested\":2,\"ios\":1,\"iommu\":0},"
 		  "\"dmafaults_other\":null}}\n");
+	/* in text, each loss says what is missing */
+	o.json = false;
+	f = fmemopen(buf, sizeof(buf), "w");
+	trace_summary(&s, &o, f);
+	fclose(f);
+	CHECK(strstr(buf, "\ndropped events: 3 (the ring buffer was full") != NULL);
+	CHECK(strstr(buf, "\nskipped hook runs: 2 ") != NULL);
+	CHECK(strstr(buf, "\nuntracked P2P I/Os: 1 (done, but not recorded when issued") != NULL);
 }
 
 /*
