@@ -1,0 +1,51 @@
+# lab: --cpu qemu64 --kernel patched
+# lab: --cpu qemu64 --kernel stock
+# lab: --cpu qemu64 --kernel debian
+# Nothing missed in silence at the lab's peak rate: 4 KiB chunks, two
+# threads at a queue depth of 32, B read into A's CMB (sysfs buffer) and
+# written on to the root-bus C, which refuses it (a fallback per refused
+# write): about 3,000 completions a second. Interrupts and softirqs land
+# while a completion program runs on that CPU, and the kernel skips the
+# program there, 1-75 times a round; its twin makes up most of those, and
+# what it does not is reported as lost. Each round, p2ptrace's fallbacks
+# equal p2pio's refused writes, and its reads fall short of p2pio's by no
+# more than the runs it reported lost (in 12 rounds, by exactly those).
+# Working the completion pair by hit, to make every round exact, failed
+# here on Debian's 7.3: work done twice at some hit hid a miss.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../p2ptrace-lib.sh"
+lab_devices
+work=$(mktemp -d)
+rounds=3
+chunk=4096
+skips=0 lost=0 exact=0
+
+for r in $(seq $rounds); do
+	trace_start t$r -v -j -P "$A_BDF"
+	"$bin/p2pio" -j -t 2 -q 32 -c $chunk -D 3 --sysfs "$A_BDF" "$B_DISK" "$C_DISK" \
+		>"$work/p2pio$r.json" || fail "p2pio failed"
+	sleep 1
+	trace_stop t$r
+	grep -h 'skipped' "$work/t$r.err" | sed "s/^/round $r: /"
+	echo "round $r: p2ptrace summary: $(jq -M -c 'select(.summary) | .summary | {events, drops, lost}' "$work/t$r.out")"
+	read -r reads refused fallbacks < <(jq -M -r '"\(.p2p_ios) \(.refused) \(.fallbacks)"' "$work/p2pio$r.json")
+	[ "$reads" -gt 100 ] && [ "$refused" -gt 100 ] ||
+		fail "round $r: p2pio did $reads P2P reads and $refused refused writes: not a peak load"
+	expect_eq "round $r: p2pio bounced every refused write" "$fallbacks" "$refused"
+	read -r nested rest < <(jq -M -r 'select(.summary) | .summary.lost | "\(.nested + .ios) \([.ringbuf, .iommu])"' "$work/t$r.out")
+	expect_eq "round $r: p2ptrace lost ringbuf, iommu" "$rest" "[0,0]"
+	expect_eq "round $r: p2ptrace bytes refused to $C_DISK (fallbacks)" \
+		"$(jq -M -s "[.[] | select(.event == \"fallback\" and .client == \"$C_BDF\") | .bytes] | add" "$work/t$r.out")" \
+		$((refused * chunk))
+	# requests may be merged: count the reads in chunks
+	got=$(jq -M -s "[.[] | select(.event == \"io\" and .op == \"read\" and .disk == \"${B_DISK#/dev/}\" and .result == \"ok\") | .bytes] | add" "$work/t$r.out")
+	# none missed in silence, none made up: a run lost at a decision can be
+	# reported twice (nested, and the request's completion as untracked)
+	[ $((got / chunk)) -le "$reads" ] && [ "$reads" -le $((got / chunk + nested)) ] ||
+		fail "round $r: p2ptrace counted $((got / chunk)) reads of $B_DISK and reported $nested runs lost; p2pio did $reads"
+	ok "round $r: p2ptrace counted $((got / chunk)) of p2pio's $reads reads of $B_DISK and reported $nested runs lost"
+	n=$(sed -n 's/.*skipped tp_rq_complete \([0-9]*\) times.*/\1/p' "$work/t$r.err" | awk '{ s += $1 } END { print s + 0 }')
+	skips=$((skips + n)) lost=$((lost + nested))
+	[ "$nested" != 0 ] || exact=$((exact + 1))
+done
+ok "$exact of $rounds rounds exact at the peak; the kernel skipped the completion program $skips times, and $lost runs were not made up (every one reported)"
