@@ -77,15 +77,22 @@ int BPF_PROG(tp_map_type_twin, struct pci_dev *provider, struct device *client,
 SEC("fexit/pci_p2pdma_map_type")
 int BPF_PROG(fexit_map_type, struct p2pdma_provider *provider, struct device *dev, int ret)
 {
-	return FPRIMARY(G_MAP_TYPE,
+	return PRIMARY(G_MAP_TYPE,
 		       on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0));
 }
 
 SEC("fexit/pci_p2pdma_map_type")
 int BPF_PROG(fexit_map_type_twin, struct p2pdma_provider *provider, struct device *dev, int ret)
 {
-	return FTWIN(G_MAP_TYPE,
-		    on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0));
+	return TWIN_MID(G_MAP_TYPE,
+			on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0));
+}
+
+SEC("fexit/pci_p2pdma_map_type")
+int BPF_PROG(fexit_map_type_twin2, struct p2pdma_provider *provider, struct device *dev, int ret)
+{
+	return TWIN_LAST(G_MAP_TYPE,
+			 on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0));
 }
 
 /* 6.16 to 6.18: the decision is kept in the state by this helper */
@@ -100,14 +107,14 @@ SEC("fexit/__pci_p2pdma_update_state")
 int BPF_PROG(fexit_update_state, struct pci_p2pdma_map_state___v7 *state,
 	     struct device *dev, struct page *page)
 {
-	return FPRIMARY(G_UPDATE_STATE, on_update_state(state, dev));
+	return PRIMARY(G_UPDATE_STATE, on_update_state(state, dev));
 }
 
 SEC("fexit/__pci_p2pdma_update_state")
 int BPF_PROG(fexit_update_state_twin, struct pci_p2pdma_map_state___v7 *state,
 	     struct device *dev, struct page *page)
 {
-	return FTWIN(G_UPDATE_STATE, on_update_state(state, dev));
+	return TWIN(G_UPDATE_STATE, on_update_state(state, dev));
 }
 
 /* up to 6.15: pci_p2pdma_map_type() is inlined into map_segment */
@@ -124,14 +131,14 @@ SEC("fexit/pci_p2pdma_map_segment")
 int BPF_PROG(fexit_map_segment, struct pci_p2pdma_map_state *state,
 	     struct device *dev, struct scatterlist *sg, int ret)
 {
-	return FPRIMARY(G_MAP_SEGMENT, on_map_segment(state, dev, ret));
+	return PRIMARY(G_MAP_SEGMENT, on_map_segment(state, dev, ret));
 }
 
 SEC("fexit/pci_p2pdma_map_segment")
 int BPF_PROG(fexit_map_segment_twin, struct pci_p2pdma_map_state *state,
 	     struct device *dev, struct scatterlist *sg, int ret)
 {
-	return FTWIN(G_MAP_SEGMENT, on_map_segment(state, dev, ret));
+	return TWIN(G_MAP_SEGMENT, on_map_segment(state, dev, ret));
 }
 
 SEC("kprobe/pci_p2pdma_map_segment")

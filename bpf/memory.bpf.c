@@ -91,28 +91,28 @@ SEC("fexit/gen_pool_alloc_algo_owner")
 int BPF_PROG(fexit_alloc, struct gen_pool *pool, size_t size, void *algo,
 	     void *data, void **owner, unsigned long ret)
 {
-	return FPRIMARY(G_ALLOC, on_genalloc(P2P_EV_ALLOC, size, owner, ret));
+	return PRIMARY(G_ALLOC, on_genalloc(P2P_EV_ALLOC, size, owner, ret));
 }
 
 SEC("fexit/gen_pool_alloc_algo_owner")
 int BPF_PROG(fexit_alloc_twin, struct gen_pool *pool, size_t size, void *algo,
 	     void *data, void **owner, unsigned long ret)
 {
-	return FTWIN(G_ALLOC, on_genalloc(P2P_EV_ALLOC, size, owner, ret));
+	return TWIN(G_ALLOC, on_genalloc(P2P_EV_ALLOC, size, owner, ret));
 }
 
 SEC("fexit/gen_pool_free_owner")
 int BPF_PROG(fexit_free, struct gen_pool *pool, unsigned long addr, size_t size,
 	     void **owner)
 {
-	return FPRIMARY(G_FREE, on_genalloc(P2P_EV_FREE, size, owner, 1));
+	return PRIMARY(G_FREE, on_genalloc(P2P_EV_FREE, size, owner, 1));
 }
 
 SEC("fexit/gen_pool_free_owner")
 int BPF_PROG(fexit_free_twin, struct gen_pool *pool, unsigned long addr, size_t size,
 	     void **owner)
 {
-	return FTWIN(G_FREE, on_genalloc(P2P_EV_FREE, size, owner, 1));
+	return TWIN(G_FREE, on_genalloc(P2P_EV_FREE, size, owner, 1));
 }
 
 SEC("kprobe/gen_pool_alloc_algo_owner")
@@ -149,25 +149,25 @@ int BPF_KPROBE(kp_free, struct gen_pool *pool, unsigned long addr, size_t size,
 SEC("fexit/pci_alloc_p2pmem")
 int BPF_PROG(fexit_pci_alloc, struct pci_dev *pdev, size_t size, void *ret)
 {
-	return FPRIMARY(G_PCI_ALLOC, ret ? on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), size, 0, false) : (void)0);
+	return PRIMARY(G_PCI_ALLOC, ret ? on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), size, 0, false) : (void)0);
 }
 
 SEC("fexit/pci_alloc_p2pmem")
 int BPF_PROG(fexit_pci_alloc_twin, struct pci_dev *pdev, size_t size, void *ret)
 {
-	return FTWIN(G_PCI_ALLOC, ret ? on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), size, 0, false) : (void)0);
+	return TWIN(G_PCI_ALLOC, ret ? on_mem(P2P_EV_ALLOC, pci_dev_addr(pdev), size, 0, false) : (void)0);
 }
 
 SEC("fentry/pci_free_p2pmem")
 int BPF_PROG(fentry_pci_free, struct pci_dev *pdev, void *addr, size_t size)
 {
-	return FPRIMARY(G_PCI_FREE, on_mem(P2P_EV_FREE, pci_dev_addr(pdev), size, 0, false));
+	return PRIMARY(G_PCI_FREE, on_mem(P2P_EV_FREE, pci_dev_addr(pdev), size, 0, false));
 }
 
 SEC("fentry/pci_free_p2pmem")
 int BPF_PROG(fentry_pci_free_twin, struct pci_dev *pdev, void *addr, size_t size)
 {
-	return FTWIN(G_PCI_FREE, on_mem(P2P_EV_FREE, pci_dev_addr(pdev), size, 0, false));
+	return TWIN(G_PCI_FREE, on_mem(P2P_EV_FREE, pci_dev_addr(pdev), size, 0, false));
 }
 
 /* the sysfs p2pmem/allocate file allocates a whole mapping at mmap() */
@@ -184,14 +184,14 @@ SEC("fexit/p2pmem_alloc_mmap")
 int BPF_PROG(fexit_sysfs_alloc, struct file *filp, struct kobject *kobj,
 	     void *attr, struct vm_area_struct *vma, int ret)
 {
-	return FPRIMARY(G_SYSFS_ALLOC, on_sysfs_alloc(kobj, vma, ret));
+	return PRIMARY(G_SYSFS_ALLOC, on_sysfs_alloc(kobj, vma, ret));
 }
 
 SEC("fexit/p2pmem_alloc_mmap")
 int BPF_PROG(fexit_sysfs_alloc_twin, struct file *filp, struct kobject *kobj,
 	     void *attr, struct vm_area_struct *vma, int ret)
 {
-	return FTWIN(G_SYSFS_ALLOC, on_sysfs_alloc(kobj, vma, ret));
+	return TWIN(G_SYSFS_ALLOC, on_sysfs_alloc(kobj, vma, ret));
 }
 
 /* userspace P2P pages come back one at a time through the pagemap */
@@ -207,23 +207,23 @@ static __always_inline void on_page_free(struct dev_pagemap *pgmap)
 SEC("fentry/p2pdma_page_free")
 int BPF_PROG(fentry_page_free, struct page *page)
 {
-	return FPRIMARY(G_PAGE_FREE, on_page_free(page_pgmap(page)));
+	return PRIMARY(G_PAGE_FREE, on_page_free(page_pgmap(page)));
 }
 
 SEC("fentry/p2pdma_page_free")
 int BPF_PROG(fentry_page_free_twin, struct page *page)
 {
-	return FTWIN(G_PAGE_FREE, on_page_free(page_pgmap(page)));
+	return TWIN(G_PAGE_FREE, on_page_free(page_pgmap(page)));
 }
 
 SEC("fentry/p2pdma_folio_free")
 int BPF_PROG(fentry_folio_free, struct folio *folio)
 {
-	return FPRIMARY(G_FOLIO_FREE, on_page_free(page_pgmap(folio)));
+	return PRIMARY(G_FOLIO_FREE, on_page_free(page_pgmap(folio)));
 }
 
 SEC("fentry/p2pdma_folio_free")
 int BPF_PROG(fentry_folio_free_twin, struct folio *folio)
 {
-	return FTWIN(G_FOLIO_FREE, on_page_free(page_pgmap(folio)));
+	return TWIN(G_FOLIO_FREE, on_page_free(page_pgmap(folio)));
 }

@@ -95,6 +95,17 @@ struct {
 	__type(value, struct p2p_live_map);
 } live_maps SEC(".maps") __weak;
 
+/* The hooks with a primary and a twin (PRIMARY, below). */
+enum guard {
+	G_MAP_TP, G_MAP_TYPE, G_UPDATE_STATE, G_MAP_SEGMENT,
+	G_ALLOC_TP, G_FREE_TP, G_ALLOC, G_FREE, G_PCI_ALLOC, G_PCI_FREE,
+	G_SYSFS_ALLOC, G_PAGE_FREE, G_FOLIO_FREE,
+	G_FAULT_TP, G_CLOSE_TP, G_SYSFS_MMAP, G_VMA_FAULT, G_VMA_CLOSE,
+	G_RQ_INSERT, G_RQ_COMPLETE,
+	G_DMAR_FAULT, G_DMAR_ENTER, G_DMAR_TURN, G_DMAR_CONSOLE, G_IO_PAGE_FAULT,
+	G_NR,
+};
+
 /*
  * The task's last P2P map-type decision. A driver maps a request and then
  * issues it (or fails it) in the same call chain of the same task, so the
@@ -107,8 +118,8 @@ struct pending {
 	__u8 map_type;
 	__u8 valid;
 	__u8 computed;		/* a cache miss is being computed (stock hooks) */
-	__u64 hit[2];		/* fentry/fexit: hits one of a pair ran at (ctx) */
-	__u8 hit_by[2];		/* which of the pair: 0 primary, 1 twin */
+	__u64 hit[G_NR];	/* the primaries' marks on the task's stack (PRIMARY): */
+	__u64 hit_at[G_NR];	/* first argument and ctx */
 };
 
 struct {
@@ -117,6 +128,12 @@ struct {
 	__type(key, int);
 	__type(value, struct pending);
 } pending SEC(".maps") __weak;
+
+static __always_inline struct pending *task_pending(bool create)
+{
+	return bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 /* P2P requests between issue and completion, by struct request address */
 struct inflight {
@@ -201,32 +218,38 @@ struct folio___pgmap {
 /*
  * The kernel runs a tracing program at most once per CPU at a time: a hook
  * entered again while its program is running on that CPU (from an
- * interrupt, or by another task while an fentry/fexit program is preempted)
- * is skipped and only counted, in the program's recursion_misses. So each
- * counting program has a twin on the same hook that does the same work
- * only when its primary is busy on this CPU, which is when the kernel skips
- * it. A skip in the few instructions before the primary marks itself busy
- * or after it clears the mark, or one of the twin as well, is not made up:
- * userspace reports those (recursion_misses less the runs the twins made
- * up) as lost. Those instructions are few, but on a kernel whose
- * tracepoints are preemptible (Debian's 7.x) a task can be preempted there;
- * block_rq_issue, hit by every submitter, does without the mark
- * (blockio.bpf.c). One slot per primary, since two primaries are skipped
- * independently. fentry and fexit programs do more (FPRIMARY, below).
+ * interrupt, or, where programs can be preempted, as on Debian's 7.x, by
+ * another task) is skipped and only counted, in the program's
+ * recursion_misses. So each counting program has a twin on the same hook
+ * that does the runs the kernel skips.
+ *
+ * The kernel runs a tracepoint's programs in the order they were attached,
+ * and a trampoline's (fentry, fexit) the last attached first; userspace
+ * attaches each pair so that the primary runs first. The primary leaves a
+ * mark of the hit (where its arguments are: ctx, and the first of them) and
+ * the twin, finding none, makes up the run; it does so too when the primary
+ * is busy on this CPU (its flag, set while it works), for then the kernel
+ * skipped it here whatever mark is found. A busy flag alone misses the skips
+ * in the instructions around it, entry and exit, where interrupts land too:
+ * at the lab's peak, 1 in 5 of block_rq_complete's.
+ *
+ * Where a mark is kept, so that no hit nested in this one overwrites it: on a
+ * task's stack (task context, or an interrupt taken from user space), in the
+ * task, since a task can be preempted between the two programs and move to
+ * another CPU, and no hit of a hook nests in another there. On a CPU's
+ * interrupt stack, per CPU: there a nested hit is deeper, so the marks at or
+ * below a hit's ctx are of hits that are over. A mark is left where the twin
+ * itself was skipped; found at a later hit at the same place with the same
+ * first argument, where the kernel skipped the primary outside its busy
+ * flag, it hides that run, which userspace reports lost (recursion_misses
+ * less the runs the twins made up), as it does a run both were skipped at.
+ * block_rq_issue's pair works otherwise (blockio.bpf.c).
  */
-enum guard {
-	G_MAP_TP, G_MAP_TYPE, G_UPDATE_STATE, G_MAP_SEGMENT,
-	G_ALLOC_TP, G_FREE_TP, G_ALLOC, G_FREE, G_PCI_ALLOC, G_PCI_FREE,
-	G_SYSFS_ALLOC, G_PAGE_FREE, G_FOLIO_FREE,
-	G_FAULT_TP, G_CLOSE_TP, G_SYSFS_MMAP, G_VMA_FAULT, G_VMA_CLOSE,
-	G_RQ_INSERT, G_RQ_COMPLETE,
-	G_DMAR_FAULT, G_DMAR_ENTER, G_DMAR_TURN, G_DMAR_CONSOLE, G_IO_PAGE_FAULT,
-	G_NR,
-};
 
+/* G_NR primaries' flags, then G_NR first twins' (TWIN_MID) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, G_NR);
+	__uint(max_entries, 2 * G_NR);
 	__type(key, __u32);
 	__type(value, __u32);
 } busy SEC(".maps") __weak;
@@ -238,6 +261,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } rescued SEC(".maps") __weak;
+
+/* a primary's marks on a CPU's interrupt stack, per hook */
+#define P2P_IRQ_MARKS 4
+
+struct irq_marks {
+	__u64 ctx[P2P_IRQ_MARKS];
+	__u64 arg[P2P_IRQ_MARKS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, G_NR);
+	__type(key, __u32);
+	__type(value, struct irq_marks);
+} irq_marks SEC(".maps") __weak;
 
 /*
  * Counters are per CPU, but a twin can run between the load and the store
@@ -251,72 +289,6 @@ static __always_inline __u32 *busy_slot(__u32 g)
 	return bpf_map_lookup_elem(&busy, &g);
 }
 
-/* The primary's run: marked busy on this CPU while it works. */
-#define PRIMARY(g, work) ({						\
-	__u32 *_busy = busy_slot(g);					\
-	if (_busy)							\
-		*_busy = 1;						\
-	work;								\
-	if (_busy)							\
-		*_busy = 0;						\
-	0;								\
-})
-
-/* The twin's run: the work, only if the kernel is skipping the primary. */
-#define TWIN(g, work) ({						\
-	__u32 *_busy = busy_slot(g), _zero = 0;				\
-	__u64 *_n;							\
-	if (_busy && *_busy) {						\
-		_n = bpf_map_lookup_elem(&rescued, &_zero);		\
-		if (_n)							\
-			ADD(*_n, 1);					\
-		work;							\
-	}								\
-	0;								\
-})
-
-/*
- * fentry and fexit programs can be preempted (migrate_disable() only): on
- * a preemptible kernel (Debian's 7.x boots preempt=lazy) another task on
- * the same CPU then reaches the hook while the primary is in the
- * trampoline, outside its busy mark. And a trampoline runs the programs
- * attached last first, so the twin may run before its primary. So the two
- * work by hit, not by role: the first of them to run at a hit (the
- * trampoline's frame, ctx, in this task) does the work and leaves a mark in
- * its task; the second finds the mark, takes it and does nothing. "rescued"
- * counts the twin's first runs less the primary's second ones: the hits
- * where only the twin ran, whichever order the kernel runs them in (it can
- * go below 0: a mark left when one was skipped, taken by the other at a
- * later hit in the same frame at which it then did nothing, is a run lost,
- * and userspace reports it). Where the task has no storage (it could not
- * be made), the busy mark decides.
- */
-static __always_inline bool first_at_hit(struct pending *p, void *ctx, __u8 twin)
-{
-	__u64 c = (__u64)ctx;	/* compared and stored, never computed on */
-
-	if (p->hit[0] == c && p->hit_by[0] != twin) {
-		p->hit[0] = 0;
-		return false;
-	}
-	if (p->hit[1] == c && p->hit_by[1] != twin) {
-		p->hit[1] = 0;
-		return false;
-	}
-	/*
-	 * Our own mark here is stale: the other was skipped at an earlier hit
-	 * in the same frame. The second slot is for a hit in an interrupt.
-	 */
-	if (p->hit[0] == c || !p->hit[0]) {
-		p->hit[0] = c;
-		p->hit_by[0] = twin;
-	} else {
-		p->hit[1] = c;
-		p->hit_by[1] = twin;
-	}
-	return true;
-}
-
 static __always_inline void rescued_add(__u64 v)
 {
 	__u32 zero = 0;
@@ -326,24 +298,140 @@ static __always_inline void rescued_add(__u64 v)
 		ADD(*n, v);
 }
 
-#define FPRIMARY(g, work) ({						\
-	struct pending *_p = task_pending(true);			\
+/* in pcpu_hot from 6.2 to 6.15, a per-CPU variable of its own before and after */
+extern struct pcpu_hot pcpu_hot __ksym __weak;
+extern bool hardirq_stack_inuse __ksym __weak;
+
+/* 1 on the CPU's interrupt stack, 0 on the task's, -1 if this kernel does not say */
+static __always_inline int on_irq_stack(void)
+{
+	if (bpf_core_field_exists(struct pcpu_hot, hardirq_stack_inuse))
+		return ((struct pcpu_hot *)bpf_this_cpu_ptr(&pcpu_hot))->hardirq_stack_inuse;
+	if (&hardirq_stack_inuse)
+		return *(bool *)bpf_this_cpu_ptr(&hardirq_stack_inuse);
+	return -1;
+}
+
+/*
+ * The primary's mark of a hit. Where it can leave none (the task's storage
+ * cannot be made), the twin finds none either and goes by the busy flag.
+ */
+static __always_inline void hit_mark(__u32 g, void *ctx)
+{
+	__u64 c = (__u64)ctx, arg = *(__u64 *)ctx;	/* compared, never followed */
+	int irq = on_irq_stack(), free = P2P_IRQ_MARKS - 1;
+	struct irq_marks *m;
+	struct pending *p;
+
+	if (irq < 0 || g >= G_NR)
+		return;
+	if (!irq) {
+		p = task_pending(true);
+		if (p) {
+			p->hit[g] = arg;
+			p->hit_at[g] = c;
+		}
+		return;
+	}
+	m = bpf_map_lookup_elem(&irq_marks, &g);
+	if (!m)
+		return;
+	/* a free slot (ctx 0) or one at or below ctx; the last if none is */
+	for (int i = P2P_IRQ_MARKS - 1; i >= 0; i--)
+		if (m->ctx[i] <= c)
+			free = i;
+	m->arg[free] = 0;
+	m->ctx[free] = c;
+	m->arg[free] = arg;
+}
+
+/* 1: the hit is marked (the mark taken if take), 0: it is not, -1: no marks here */
+static __always_inline int hit_marked(__u32 g, void *ctx, bool take)
+{
+	__u64 c = (__u64)ctx, arg = *(__u64 *)ctx;
+	int irq = on_irq_stack();
+	struct irq_marks *m;
+	struct pending *p;
+
+	if (irq < 0 || g >= G_NR)
+		return -1;
+	if (!irq) {
+		p = task_pending(false);
+		if (!p)
+			return -1;
+		if (p->hit[g] != arg || p->hit_at[g] != c)
+			return 0;
+		if (take)
+			p->hit_at[g] = 0;
+		return 1;
+	}
+	m = bpf_map_lookup_elem(&irq_marks, &g);
+	if (!m)
+		return -1;
+	for (int i = 0; i < P2P_IRQ_MARKS; i++)
+		if (m->ctx[i] == c && m->arg[i] == arg) {
+			if (take)
+				m->ctx[i] = 0;
+			return 1;
+		}
+	return 0;
+}
+
+/* The primary's run: its mark, then its work, flagged busy on this CPU. */
+#define PRIMARY(g, work) ({						\
 	__u32 *_busy = busy_slot(g);					\
+	hit_mark(g, ctx);						\
 	if (_busy)							\
 		*_busy = 1;						\
-	if (!_p || first_at_hit(_p, ctx, 0))			\
-		work;							\
-	else								\
-		rescued_add(-1);					\
+	work;								\
 	if (_busy)							\
 		*_busy = 0;						\
 	0;								\
 })
 
-#define FTWIN(g, work) ({						\
-	struct pending *_p = task_pending(true);			\
-	__u32 *_busy = busy_slot(g);					\
-	if (_p ? first_at_hit(_p, ctx, 1) : _busy && *_busy) {	\
+static __always_inline bool held(__u32 *busy)
+{
+	return busy && *busy;
+}
+
+/* The twin's run: the work, where the kernel skipped the primary. */
+#define TWIN(g, work) ({						\
+	int _marked = hit_marked(g, ctx, true);				\
+	bool _held = held(busy_slot(g));				\
+	if (_marked < 0 ? _held : !_marked || _held) {			\
+		rescued_add(1);						\
+		work;							\
+	}								\
+	0;								\
+})
+
+/*
+ * A hook that tasks preempted in its programs can hold (Debian's 7.x: an
+ * fexit on the submit path) has two twins: with the primary and the first
+ * held on a CPU by two such tasks, the second does the run. The first
+ * leaves the mark for the second, and a mark of its own where it did the
+ * run; the second takes it.
+ */
+#define TWIN_MID(g, work) ({						\
+	int _marked = hit_marked(g, ctx, false);			\
+	bool _held = held(busy_slot(g));				\
+	__u32 *_busy2 = busy_slot(G_NR + (g));				\
+	if (_marked < 0 ? _held : !_marked || _held) {			\
+		hit_mark(g, ctx);					\
+		if (_busy2)						\
+			*_busy2 = 1;					\
+		rescued_add(1);						\
+		work;							\
+		if (_busy2)						\
+			*_busy2 = 0;					\
+	}								\
+	0;								\
+})
+
+#define TWIN_LAST(g, work) ({						\
+	int _marked = hit_marked(g, ctx, true);				\
+	bool _held = held(busy_slot(g)) && held(busy_slot(G_NR + (g)));	\
+	if (_marked >= 0 && (!_marked || _held)) {			\
 		rescued_add(1);						\
 		work;							\
 	}								\
@@ -539,12 +627,6 @@ static __always_inline struct p2p_pid_stats *pid_stats_of(__u32 tgid, bool curre
 		bpf_map_update_elem(&pid_comm, &tgid, comm, BPF_NOEXIST);
 	}
 	return bpf_map_lookup_elem(&pid_stats, &tgid);
-}
-
-static __always_inline struct pending *task_pending(bool create)
-{
-	return bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
 static __always_inline void save_args(__u64 a0, __u64 a1)

@@ -102,14 +102,14 @@ SEC("fexit/p2pmem_alloc_mmap")
 int BPF_PROG(fexit_sysfs_mmap, struct file *filp, struct kobject *kobj,
 	     void *attr, struct vm_area_struct *vma, int ret)
 {
-	return FPRIMARY(G_SYSFS_MMAP, on_sysfs_mmap(kobj, vma, ret));
+	return PRIMARY(G_SYSFS_MMAP, on_sysfs_mmap(kobj, vma, ret));
 }
 
 SEC("fexit/p2pmem_alloc_mmap")
 int BPF_PROG(fexit_sysfs_mmap_twin, struct file *filp, struct kobject *kobj,
 	     void *attr, struct vm_area_struct *vma, int ret)
 {
-	return FTWIN(G_SYSFS_MMAP, on_sysfs_mmap(kobj, vma, ret));
+	return TWIN(G_SYSFS_MMAP, on_sysfs_mmap(kobj, vma, ret));
 }
 
 /*
@@ -160,13 +160,13 @@ static __always_inline void on_vma_fault(struct vm_fault *vmf, vm_fault_t ret)
 SEC("fexit/pci_p2pdma_vma_fault")
 int BPF_PROG(fexit_vma_fault, struct vm_fault *vmf, vm_fault_t ret)
 {
-	return FPRIMARY(G_VMA_FAULT, on_vma_fault(vmf, ret));
+	return PRIMARY(G_VMA_FAULT, on_vma_fault(vmf, ret));
 }
 
 SEC("fexit/pci_p2pdma_vma_fault")
 int BPF_PROG(fexit_vma_fault_twin, struct vm_fault *vmf, vm_fault_t ret)
 {
-	return FTWIN(G_VMA_FAULT, on_vma_fault(vmf, ret));
+	return TWIN(G_VMA_FAULT, on_vma_fault(vmf, ret));
 }
 
 static __always_inline void on_vma_close(struct vm_area_struct *vma)
@@ -199,13 +199,13 @@ static __always_inline void on_vma_close(struct vm_area_struct *vma)
 SEC("fentry/pci_p2pdma_vma_close")
 int BPF_PROG(fentry_vma_close, struct vm_area_struct *vma)
 {
-	return FPRIMARY(G_VMA_CLOSE, on_vma_close(vma));
+	return PRIMARY(G_VMA_CLOSE, on_vma_close(vma));
 }
 
 SEC("fentry/pci_p2pdma_vma_close")
 int BPF_PROG(fentry_vma_close_twin, struct vm_area_struct *vma)
 {
-	return FTWIN(G_VMA_CLOSE, on_vma_close(vma));
+	return TWIN(G_VMA_CLOSE, on_vma_close(vma));
 }
 
 SEC("tp_btf/p2pdma_revoke")

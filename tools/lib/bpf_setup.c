@@ -366,22 +366,36 @@ static const char *chosen(const struct choice *c, size_t h, int i)
 }
 
 /*
- * A counting program's twin on the same hook (bpf/p2pscope.bpf.h: it does
- * the runs the kernel skips while the program is busy on a CPU), or NULL.
+ * A counting program's twins on the same hook (bpf/p2pscope.bpf.h: they do
+ * the runs the kernel skips while the program is busy on a CPU): the first,
+ * "_twin", or the second, "_twin2" (hooks tasks preempted in them can
+ * hold); NULL if it has none.
  */
-static struct bpf_program *twin_of(struct p2pscope_bpf *skel, const char *prog)
+#define MAX_TWINS 2
+
+static struct bpf_program *twin_of(struct p2pscope_bpf *skel, const char *prog, int nth)
 {
 	char name[128];
 
-	snprintf(name, sizeof(name), "%s_twin", prog);
+	snprintf(name, sizeof(name), nth > 1 ? "%s_twin%d" : "%s_twin", prog, nth);
 	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+/* The length of a twin's suffix, 0 if the program is not one. */
+static size_t twin_suffix(const char *prog)
+{
+	size_t n = strlen(prog);
+
+	if (n > 5 && !strcmp(prog + n - 5, "_twin"))
+		return 5;
+	if (n > 6 && !strcmp(prog + n - 6, "_twin2"))
+		return 6;
+	return 0;
 }
 
 static bool is_twin(const char *prog)
 {
-	size_t n = strlen(prog);
-
-	return n > 5 && !strcmp(prog + n - 5, "_twin");
+	return twin_suffix(prog) > 0;
 }
 
 /*
@@ -408,8 +422,9 @@ static void set_autoload(struct p2pscope_bpf *skel, const struct choice *choices
 				continue;
 			bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, name),
 						  true);
-			if ((p = twin_of(skel, name)))
-				bpf_program__set_autoload(p, true);
+			for (int n = 1; n <= MAX_TWINS; n++)
+				if ((p = twin_of(skel, name, n)))
+					bpf_program__set_autoload(p, true);
 		}
 }
 
@@ -489,7 +504,7 @@ static bool owner_of(const char *name, const struct choice *choices, size_t *hoo
 {
 	char prog[128];
 
-	snprintf(prog, sizeof(prog), "%.*s", (int)strlen(name) - (is_twin(name) ? 5 : 0), name);
+	snprintf(prog, sizeof(prog), "%.*s", (int)(strlen(name) - twin_suffix(name)), name);
 	for (size_t h = 0; h < NHOOKS; h++)
 		for (int i = 0; i <= MAX_PROGS; i++)
 			if (chosen(&choices[h], h, i) && !strcmp(chosen(&choices[h], h, i), prog)) {
@@ -531,6 +546,34 @@ static void report(const struct bpf_setup *s, const struct choice *choices)
 	if (missing[0])
 		fprintf(stderr, "%s: this kernel has no hook for %s; those will not appear\n",
 			prog, missing);
+}
+
+/* Attach a program, its link kept for bpf_teardown(); false (said why) if not. */
+static bool attach_link(struct bpf_setup *s, struct bpf_program *p)
+{
+	struct bpf_link *link;
+
+	if (s->nlinks == (int)(sizeof(s->links) / sizeof(s->links[0]))) {
+		fprintf(stderr, "%s: cannot attach %s: more than %d links\n",
+			program_invocation_short_name, bpf_program__name(p), s->nlinks);
+		return false;
+	}
+	link = bpf_program__attach(p);
+	if (!link) {
+		fprintf(stderr, "%s: cannot attach %s: %s\n", program_invocation_short_name,
+			bpf_program__section_name(p), strerror(errno));
+		return false;
+	}
+	s->links[s->nlinks++] = link;
+	return true;
+}
+
+/* fentry and fexit: the trampoline runs the programs attached last first */
+static bool last_attached_first(const struct bpf_program *p)
+{
+	enum bpf_attach_type t = bpf_program__expected_attach_type(p);
+
+	return t == BPF_TRACE_FENTRY || t == BPF_TRACE_FEXIT;
 }
 
 void bpf_setup(struct bpf_setup *s)
@@ -600,30 +643,33 @@ void bpf_setup(struct bpf_setup *s)
 			continue;
 		for (int i = 0; i <= MAX_PROGS && ok; i++) {
 			const char *name = chosen(c, h, i);
-			struct bpf_program *p;
-			struct bpf_link *link;
+			struct bpf_program *p, *twin;
+			int before;
+			bool rev;
 
 			if (!name)
 				continue;
 			p = bpf_object__find_program_by_name(skel->obj, name);
-			link = bpf_program__attach(p);
-			if (!link) {
-				fprintf(stderr, "%s: cannot attach %s: %s\n", prog,
-					bpf_program__section_name(p), strerror(errno));
+			/*
+			 * without its twins, the skipped runs are reported lost;
+			 * the twins count on running after their primary, in
+			 * order (bpf/p2pscope.bpf.h), and a trampoline runs the
+			 * programs attached last first, a tracepoint the first
+			 */
+			rev = last_attached_first(p);
+			before = s->nlinks;
+			for (int n = MAX_TWINS; rev && n >= 1; n--)
+				if ((twin = twin_of(skel, name, n)))
+					attach_link(s, twin);
+			if (!attach_link(s, p)) {
+				while (s->nlinks > before)
+					bpf_link__destroy(s->links[--s->nlinks]);
 				ok = i == MAX_PROGS;	/* a companion may fail alone */
 				continue;
 			}
-			if (s->nlinks < (int)(sizeof(s->links) / sizeof(s->links[0])))
-				s->links[s->nlinks++] = link;
-			/* without its twin, the skipped runs are reported lost */
-			if ((p = twin_of(skel, name))) {
-				link = bpf_program__attach(p);
-				if (!link)
-					fprintf(stderr, "%s: cannot attach %s: %s\n", prog,
-						bpf_program__name(p), strerror(errno));
-				else if (s->nlinks < (int)(sizeof(s->links) / sizeof(s->links[0])))
-					s->links[s->nlinks++] = link;
-			}
+			for (int n = 1; !rev && n <= MAX_TWINS; n++)
+				if ((twin = twin_of(skel, name, n)))
+					attach_link(s, twin);
 			/* decisions are marked cached or computed only with it */
 			if (i == MAX_PROGS && hooks[h].feat == FEAT_MAP)
 				skel->bss->calc_hooked = true;
@@ -673,7 +719,8 @@ void bpf_teardown(struct bpf_setup *s)
 {
 	if (s->verbose && s->skel)
 		report_nested(s->skel);
-	for (int i = 0; i < s->nlinks; i++)
+	/* the last attached first */
+	for (int i = s->nlinks - 1; i >= 0; i--)
 		bpf_link__destroy(s->links[i]);
 	s->nlinks = 0;
 	p2pscope_bpf__destroy(s->skel);
