@@ -84,15 +84,8 @@ int BPF_PROG(fexit_map_type, struct p2pdma_provider *provider, struct device *de
 SEC("fexit/pci_p2pdma_map_type")
 int BPF_PROG(fexit_map_type_twin, struct p2pdma_provider *provider, struct device *dev, int ret)
 {
-	return TWIN_MID(G_MAP_TYPE,
-			on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0));
-}
-
-SEC("fexit/pci_p2pdma_map_type")
-int BPF_PROG(fexit_map_type_twin2, struct p2pdma_provider *provider, struct device *dev, int ret)
-{
-	return TWIN_LAST(G_MAP_TYPE,
-			 on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0));
+	return TWIN(G_MAP_TYPE,
+		    on_decision((__u64)provider->owner, (__u64)dev, map_type_of(ret), 0));
 }
 
 /* 6.16 to 6.18: the decision is kept in the state by this helper */

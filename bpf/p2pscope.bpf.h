@@ -246,10 +246,9 @@ struct folio___pgmap {
  * block_rq_issue's pair works otherwise (blockio.bpf.c).
  */
 
-/* G_NR primaries' flags, then G_NR first twins' (TWIN_MID) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * G_NR);
+	__uint(max_entries, G_NR);
 	__type(key, __u32);
 	__type(value, __u32);
 } busy SEC(".maps") __weak;
@@ -323,7 +322,7 @@ static __always_inline void hit_mark(__u32 g, void *ctx)
 	struct irq_marks *m;
 	struct pending *p;
 
-	if (irq < 0 || g >= G_NR)
+	if (irq < 0)
 		return;
 	if (!irq) {
 		p = task_pending(true);
@@ -340,20 +339,19 @@ static __always_inline void hit_mark(__u32 g, void *ctx)
 	for (int i = P2P_IRQ_MARKS - 1; i >= 0; i--)
 		if (m->ctx[i] <= c)
 			free = i;
-	m->arg[free] = 0;
 	m->ctx[free] = c;
 	m->arg[free] = arg;
 }
 
-/* 1: the hit is marked (the mark taken if take), 0: it is not, -1: no marks here */
-static __always_inline int hit_marked(__u32 g, void *ctx, bool take)
+/* 1: the hit is marked (the mark is taken), 0: it is not, -1: no marks here */
+static __always_inline int hit_marked(__u32 g, void *ctx)
 {
 	__u64 c = (__u64)ctx, arg = *(__u64 *)ctx;
 	int irq = on_irq_stack();
 	struct irq_marks *m;
 	struct pending *p;
 
-	if (irq < 0 || g >= G_NR)
+	if (irq < 0)
 		return -1;
 	if (!irq) {
 		p = task_pending(false);
@@ -361,8 +359,7 @@ static __always_inline int hit_marked(__u32 g, void *ctx, bool take)
 			return -1;
 		if (p->hit[g] != arg || p->hit_at[g] != c)
 			return 0;
-		if (take)
-			p->hit_at[g] = 0;
+		p->hit_at[g] = 0;
 		return 1;
 	}
 	m = bpf_map_lookup_elem(&irq_marks, &g);
@@ -370,8 +367,7 @@ static __always_inline int hit_marked(__u32 g, void *ctx, bool take)
 		return -1;
 	for (int i = 0; i < P2P_IRQ_MARKS; i++)
 		if (m->ctx[i] == c && m->arg[i] == arg) {
-			if (take)
-				m->ctx[i] = 0;
+			m->ctx[i] = 0;
 			return 1;
 		}
 	return 0;
@@ -389,49 +385,12 @@ static __always_inline int hit_marked(__u32 g, void *ctx, bool take)
 	0;								\
 })
 
-static __always_inline bool held(__u32 *busy)
-{
-	return busy && *busy;
-}
-
 /* The twin's run: the work, where the kernel skipped the primary. */
 #define TWIN(g, work) ({						\
-	int _marked = hit_marked(g, ctx, true);				\
-	bool _held = held(busy_slot(g));				\
+	int _marked = hit_marked(g, ctx);				\
+	__u32 *_busy = busy_slot(g);					\
+	bool _held = _busy && *_busy;					\
 	if (_marked < 0 ? _held : !_marked || _held) {			\
-		rescued_add(1);						\
-		work;							\
-	}								\
-	0;								\
-})
-
-/*
- * A hook that tasks preempted in its programs can hold (Debian's 7.x: an
- * fexit on the submit path) has two twins: with the primary and the first
- * held on a CPU by two such tasks, the second does the run. The first
- * leaves the mark for the second, and a mark of its own where it did the
- * run; the second takes it.
- */
-#define TWIN_MID(g, work) ({						\
-	int _marked = hit_marked(g, ctx, false);			\
-	bool _held = held(busy_slot(g));				\
-	__u32 *_busy2 = busy_slot(G_NR + (g));				\
-	if (_marked < 0 ? _held : !_marked || _held) {			\
-		hit_mark(g, ctx);					\
-		if (_busy2)						\
-			*_busy2 = 1;					\
-		rescued_add(1);						\
-		work;							\
-		if (_busy2)						\
-			*_busy2 = 0;					\
-	}								\
-	0;								\
-})
-
-#define TWIN_LAST(g, work) ({						\
-	int _marked = hit_marked(g, ctx, true);				\
-	bool _held = held(busy_slot(g)) && held(busy_slot(G_NR + (g)));	\
-	if (_marked >= 0 && (!_marked || _held)) {			\
 		rescued_add(1);						\
 		work;							\
 	}								\

@@ -366,36 +366,22 @@ static const char *chosen(const struct choice *c, size_t h, int i)
 }
 
 /*
- * A counting program's twins on the same hook (bpf/p2pscope.bpf.h: they do
- * the runs the kernel skips while the program is busy on a CPU): the first,
- * "_twin", or the second, "_twin2" (hooks tasks preempted in them can
- * hold); NULL if it has none.
+ * A counting program's twin on the same hook (bpf/p2pscope.bpf.h: it does
+ * the runs the kernel skips while the program is busy on a CPU), or NULL.
  */
-#define MAX_TWINS 2
-
-static struct bpf_program *twin_of(struct p2pscope_bpf *skel, const char *prog, int nth)
+static struct bpf_program *twin_of(struct p2pscope_bpf *skel, const char *prog)
 {
 	char name[128];
 
-	snprintf(name, sizeof(name), nth > 1 ? "%s_twin%d" : "%s_twin", prog, nth);
+	snprintf(name, sizeof(name), "%s_twin", prog);
 	return bpf_object__find_program_by_name(skel->obj, name);
-}
-
-/* The length of a twin's suffix, 0 if the program is not one. */
-static size_t twin_suffix(const char *prog)
-{
-	size_t n = strlen(prog);
-
-	if (n > 5 && !strcmp(prog + n - 5, "_twin"))
-		return 5;
-	if (n > 6 && !strcmp(prog + n - 6, "_twin2"))
-		return 6;
-	return 0;
 }
 
 static bool is_twin(const char *prog)
 {
-	return twin_suffix(prog) > 0;
+	size_t n = strlen(prog);
+
+	return n > 5 && !strcmp(prog + n - 5, "_twin");
 }
 
 /*
@@ -422,9 +408,8 @@ static void set_autoload(struct p2pscope_bpf *skel, const struct choice *choices
 				continue;
 			bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, name),
 						  true);
-			for (int n = 1; n <= MAX_TWINS; n++)
-				if ((p = twin_of(skel, name, n)))
-					bpf_program__set_autoload(p, true);
+			if ((p = twin_of(skel, name)))
+				bpf_program__set_autoload(p, true);
 		}
 }
 
@@ -504,7 +489,7 @@ static bool owner_of(const char *name, const struct choice *choices, size_t *hoo
 {
 	char prog[128];
 
-	snprintf(prog, sizeof(prog), "%.*s", (int)(strlen(name) - twin_suffix(name)), name);
+	snprintf(prog, sizeof(prog), "%.*s", (int)strlen(name) - (is_twin(name) ? 5 : 0), name);
 	for (size_t h = 0; h < NHOOKS; h++)
 		for (int i = 0; i <= MAX_PROGS; i++)
 			if (chosen(&choices[h], h, i) && !strcmp(chosen(&choices[h], h, i), prog)) {
@@ -644,32 +629,31 @@ void bpf_setup(struct bpf_setup *s)
 		for (int i = 0; i <= MAX_PROGS && ok; i++) {
 			const char *name = chosen(c, h, i);
 			struct bpf_program *p, *twin;
+			bool twin_first;
 			int before;
-			bool rev;
 
 			if (!name)
 				continue;
 			p = bpf_object__find_program_by_name(skel->obj, name);
 			/*
-			 * without its twins, the skipped runs are reported lost;
-			 * the twins count on running after their primary, in
-			 * order (bpf/p2pscope.bpf.h), and a trampoline runs the
+			 * without its twin, the skipped runs are reported lost;
+			 * the twin counts on running after its primary
+			 * (bpf/p2pscope.bpf.h), and a trampoline runs the
 			 * programs attached last first, a tracepoint the first
 			 */
-			rev = last_attached_first(p);
+			twin = twin_of(skel, name);
+			twin_first = twin && last_attached_first(p);
 			before = s->nlinks;
-			for (int n = MAX_TWINS; rev && n >= 1; n--)
-				if ((twin = twin_of(skel, name, n)))
-					attach_link(s, twin);
+			if (twin_first && !attach_link(s, twin))
+				twin = NULL;
 			if (!attach_link(s, p)) {
 				while (s->nlinks > before)
 					bpf_link__destroy(s->links[--s->nlinks]);
 				ok = i == MAX_PROGS;	/* a companion may fail alone */
 				continue;
 			}
-			for (int n = 1; !rev && n <= MAX_TWINS; n++)
-				if ((twin = twin_of(skel, name, n)))
-					attach_link(s, twin);
+			if (twin && !twin_first)
+				attach_link(s, twin);
 			/* decisions are marked cached or computed only with it */
 			if (i == MAX_PROGS && hooks[h].feat == FEAT_MAP)
 				skel->bss->calc_hooked = true;
